@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { conversionUiUrl, getConversion, startConversion, startConversionRequest, watchConversion } from './client';
+import { ConfigError, loadConfig, publicBaseUrl, temporalUiUrl } from './config';
+import { runDev } from './dev';
+import { createLogger } from './logger';
+import { describeIssues } from './provider';
+import { startSandbox } from './sandbox';
+import { createApp, listen } from './server';
+import { connectClient, connectWorker, inProject, providerClient, resolveCallbackSecret, startDefaults } from './services';
+import { createWorker } from './worker';
+
+/** Exit codes, documented in the README. */
+const EXIT = { ok: 0, failed: 1, usage: 2, config: 3 } as const;
+
+const program: Command = new Command('wavflow').description('Durable "Convert to WAV" conversions on Temporal').showHelpAfterError();
+
+const seconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+};
+
+program
+  .command('convert')
+  .description('start a conversion (idempotent: the same id returns the existing one)')
+  .addOption(new Option('--audio-id <id>', "the source track's audioId"))
+  .addOption(new Option('--task-id <id>', 'the source music-generation taskId'))
+  .option('--id <conversionId>', 'conversion (workflow) id; default wav-<audio-id or task-id>')
+  .option('--poll-interval <seconds>', 'record-info poll interval', seconds)
+  .option('--wait', 'wait for the conversion to finish, printing each phase')
+  .option('--json', 'print JSON instead of text')
+  .action(async (opts: { audioId?: string; taskId?: string; id?: string; pollInterval?: number; wait?: boolean; json?: boolean }) => {
+    const config = loadConfig();
+    const request = startConversionRequest.safeParse({
+      audioId: opts.audioId,
+      taskId: opts.taskId,
+      conversionId: opts.id,
+      pollIntervalSeconds: opts.pollInterval,
+    });
+    if (!request.success) program.error(`invalid options: ${describeIssues(request.error)}`, { exitCode: EXIT.usage });
+    const client = await connectClient(config);
+    try {
+      const started = await startConversion(client, request.data, startDefaults(config));
+      const link = conversionUiUrl(temporalUiUrl(config), config.TEMPORAL_NAMESPACE, started.conversionId);
+      if (!opts.json) console.log(`${started.created ? 'started' : 'already exists'}: ${started.conversionId}  ${link}`);
+      if (!opts.wait) {
+        if (opts.json) console.log(JSON.stringify({ ...started, temporalUiUrl: link }));
+        return;
+      }
+      try {
+        const result = await watchConversion(client, started.conversionId, (s) => {
+          if (!opts.json) console.log(`${s.phase}${s.wavTaskId ? `  provider task ${s.wavTaskId}` : ''}`);
+        });
+        console.log(opts.json ? JSON.stringify({ ...started, result }) : `completed: ${result.path} (${result.bytes} bytes, sha256 ${result.sha256})`);
+      } catch (err) {
+        const failure = err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+        const type = failure?.type ?? 'Failed';
+        const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
+        console.log(opts.json ? JSON.stringify({ ...started, failure: { type, message } }) : `failed: ${type}: ${message}`);
+        process.exitCode = EXIT.failed;
+      }
+    } finally {
+      await client.connection.close();
+    }
+  });
+
+program
+  .command('status <conversionId>')
+  .description("print a conversion's status")
+  .option('--json', 'print JSON')
+  .action(async (id: string, opts: { json?: boolean }) => {
+    const config = loadConfig();
+    const client = await connectClient(config);
+    try {
+      const conversion = await getConversion(client, id);
+      if (!conversion) program.error(`no conversion with id ${id}`, { exitCode: EXIT.failed });
+      console.log(opts.json ? JSON.stringify(conversion) : formatStatus(conversion));
+    } finally {
+      await client.connection.close();
+    }
+  });
+
+program
+  .command('worker')
+  .description('run a worker (conversions and their activities)')
+  .action(async () => {
+    const config = loadConfig();
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const connection = await connectWorker(config);
+    const worker = await createWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      activities: {
+        provider: providerClient(config),
+        publicBaseUrl: publicBaseUrl(config),
+        callbackSecret: await resolveCallbackSecret(config),
+        outputDir: inProject(config.WAV_OUTPUT_DIR),
+      },
+    });
+    // The SDK runtime stops the worker on SIGINT/SIGTERM, letting running activities finish.
+    await worker.run();
+    await connection.close();
+  });
+
+program
+  .command('server')
+  .description('run the HTTP server (callback receiver and conversions API)')
+  .action(async () => {
+    const config = loadConfig();
+    const logger = createLogger(config.LOG_LEVEL);
+    const client = await connectClient(config);
+    const app = createApp({
+      client,
+      namespace: config.TEMPORAL_NAMESPACE,
+      callbackSecret: await resolveCallbackSecret(config),
+      temporalUiUrl: temporalUiUrl(config),
+      start: startDefaults(config),
+      logger,
+    });
+    const server = await listen(app, config.PORT, config.HOST);
+    logger.info({ url: server.url }, 'listening');
+    await waitForSignal();
+    await server.close();
+    await client.connection.close();
+  });
+
+program
+  .command('sandbox')
+  .description('run the sandbox provider alone')
+  .action(async () => {
+    const config = loadConfig();
+    const sandbox = await startSandbox({
+      apiKey: config.SANDBOX_API_KEY,
+      variant: config.SANDBOX_VARIANT,
+      conversionDelayMs: config.SANDBOX_CONVERSION_DELAY_MS,
+      wavSeconds: config.SANDBOX_WAV_SECONDS,
+      timeScale: config.SANDBOX_TIME_SCALE,
+      port: config.SANDBOX_PORT,
+    });
+    console.log(`sandbox provider on ${sandbox.url} (Bearer ${sandbox.apiKey})`);
+    await waitForSignal();
+    await sandbox.close();
+  });
+
+program
+  .command('dev')
+  .description('everything on one machine: Temporal dev server, sandbox, worker, HTTP server, a demo conversion (npm start)')
+  .action(async () => runDev(loadConfig()));
+
+function formatStatus(c: NonNullable<Awaited<ReturnType<typeof getConversion>>>): string {
+  const lines = [
+    `conversion   ${c.conversionId} (${c.workflowStatus})`,
+    `phase        ${c.phase}`,
+    `source       ${c.audioId ? `audio ${c.audioId}` : ''}${c.taskId ? ` task ${c.taskId}` : ''}`,
+    `provider     ${c.wavTaskId ?? '-'}`,
+    `callbacks    ${c.callbacks.received} received, ${c.callbacks.ignored} ignored; polls ${c.polls}`,
+  ];
+  if (c.answeredBy) lines.push(`answered by  ${c.answeredBy} at ${c.answeredAt}`);
+  if (c.result) lines.push(`file         ${c.result.path} (${c.result.bytes} bytes, sha256 ${c.result.sha256})`);
+  if (c.failure) lines.push(`failure      ${c.failure.type}: ${c.failure.message}`);
+  return lines.join('\n');
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+}
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(EXIT.config);
+  }
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(EXIT.failed);
+});

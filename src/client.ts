@@ -1,0 +1,153 @@
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import {
+  convertToWav,
+  statusQuery,
+  WavAudioId,
+  WavStatus,
+  type ConversionInput,
+  type ConversionResult,
+  type ConversionStatus,
+} from './workflows';
+
+/**
+ * Programmatic starts. One conversion per workflow id; starting an id again returns the
+ * existing conversion instead of paying the provider twice.
+ */
+
+const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+
+export const startConversionRequest = z
+  .object({
+    conversionId: id.optional().describe('Workflow id; default `wav-<audioId or taskId>`.'),
+    audioId: id.optional().describe("The source track's audioId."),
+    taskId: id.optional().describe('The source music-generation taskId.'),
+    pollIntervalSeconds: z.number().positive().max(3600).optional().describe('Record-info poll interval; default POLL_INTERVAL_SECONDS.'),
+    deadlineSeconds: z.number().positive().max(7 * 24 * 3600).optional().describe('Overall wait; default CONVERSION_DEADLINE_SECONDS.'),
+  })
+  .strict()
+  .refine((r) => r.audioId || r.taskId, { message: 'audioId or taskId is required', path: ['audioId'] });
+
+export type StartConversionRequest = z.infer<typeof startConversionRequest>;
+
+export interface StartOptions {
+  taskQueue: string;
+  /** Used when the request does not set its own. */
+  defaultPollIntervalSeconds?: number;
+  defaultDeadlineSeconds?: number;
+}
+
+export interface StartedConversion {
+  conversionId: string;
+  runId: string;
+  /** False when the conversion already existed (running, or completed successfully). */
+  created: boolean;
+}
+
+export function conversionIdFor(request: Pick<StartConversionRequest, 'conversionId' | 'audioId' | 'taskId'>): string {
+  return request.conversionId ?? `wav-${request.audioId ?? request.taskId}`;
+}
+
+export async function startConversion(client: Client, request: StartConversionRequest, options: StartOptions): Promise<StartedConversion> {
+  const conversionId = conversionIdFor(request);
+  const input: ConversionInput = {
+    ...(request.taskId ? { taskId: request.taskId } : {}),
+    ...(request.audioId ? { audioId: request.audioId } : {}),
+  };
+  const pollSeconds = request.pollIntervalSeconds ?? options.defaultPollIntervalSeconds;
+  const deadlineSeconds = request.deadlineSeconds ?? options.defaultDeadlineSeconds;
+  if (pollSeconds !== undefined) input.pollIntervalMs = Math.round(pollSeconds * 1000);
+  if (deadlineSeconds !== undefined) input.deadlineMs = Math.round(deadlineSeconds * 1000);
+  try {
+    const handle = await client.workflow.start(convertToWav, {
+      workflowId: conversionId,
+      taskQueue: options.taskQueue,
+      args: [input],
+      // USE_EXISTING would give the same run back but the SDK does not say whether it created one;
+      // FAIL + adopting the existing run behaves the same and tells us (201 vs 200 in the API).
+      workflowIdConflictPolicy: 'FAIL',
+      // A successful conversion is never redone; a failed, cancelled or timed-out one may be.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: [
+        { key: WavAudioId, value: request.audioId ?? '' },
+        { key: WavStatus, value: 'submitting' },
+      ],
+      staticSummary: `WAV conversion of ${request.audioId ? `audio ${request.audioId}` : `task ${request.taskId}`}`,
+    });
+    return { conversionId, runId: handle.firstExecutionRunId, created: true };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const description = await client.workflow.getHandle(conversionId).describe();
+    return { conversionId, runId: description.runId, created: false };
+  }
+}
+
+export type ConversionView = ConversionStatus & {
+  runId: string;
+  /** Temporal's own view of the run. */
+  workflowStatus: string;
+};
+
+/** The conversion's status from its `status` query, or undefined when no such conversion exists. */
+export async function getConversion(client: Client, conversionId: string): Promise<ConversionView | undefined> {
+  const handle = client.workflow.getHandle(conversionId);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  const status = await handle.query(statusQuery);
+  const workflowStatus = description.status.name;
+  // A cancelled or terminated run never reached its own 'failed' phase.
+  if (['CANCELLED', 'TERMINATED', 'TIMED_OUT'].includes(workflowStatus) && status.phase !== 'completed') {
+    status.phase = 'failed';
+    status.failure ??= { type: workflowStatus, message: `workflow ${workflowStatus.toLowerCase()}` };
+  }
+  return { ...status, runId: description.runId, workflowStatus };
+}
+
+/** Waits for the conversion to finish; throws its typed failure if it failed. */
+export async function waitForConversion(client: Client, conversionId: string): Promise<ConversionResult> {
+  return client.workflow.getHandle<typeof convertToWav>(conversionId).result();
+}
+
+export async function cancelConversion(client: Client, conversionId: string): Promise<void> {
+  await client.workflow.getHandle(conversionId).cancel();
+}
+
+/** The Temporal UI page of one conversion. */
+export function conversionUiUrl(uiBaseUrl: string, namespace: string, conversionId: string): string {
+  return `${uiBaseUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(conversionId)}`;
+}
+
+/**
+ * Calls `onChange` with each new phase of the conversion (read from its status query) until it
+ * closes, then returns its result or throws its failure.
+ */
+export async function watchConversion(
+  client: Client,
+  conversionId: string,
+  onChange: (status: ConversionStatus) => void,
+  intervalMs = 500,
+): Promise<ConversionResult> {
+  const handle = client.workflow.getHandle<typeof convertToWav>(conversionId);
+  const result = handle.result();
+  let closed = false;
+  result.then(
+    () => (closed = true),
+    () => (closed = true),
+  );
+  let last = '';
+  while (!closed) {
+    const status = await handle.query(statusQuery).catch(() => undefined);
+    const key = status ? `${status.phase}|${status.wavTaskId ?? ''}` : '';
+    if (status && key !== last) {
+      last = key;
+      onChange(status);
+    }
+    await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, intervalMs))]);
+  }
+  return result;
+}

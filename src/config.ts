@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable wavflow reads, validated once at start. The README's configuration
+ * table is checked against this schema by a test, so the two cannot drift.
+ */
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('`production` makes CALLBACK_SECRET required.'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233').describe('Temporal frontend (host:port). `npm start` starts a dev server here unless one is already listening.'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace.'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('wavflow').describe('Task queue of the worker and of every conversion.'),
+  TEMPORAL_UI_PORT: port.default(8233).describe('Port of the dev server\'s Web UI.'),
+  TEMPORAL_UI_URL: z.url().optional().describe('Base URL of the Temporal UI printed in links. Default `http://127.0.0.1:<TEMPORAL_UI_PORT>`.'),
+  TEMPORAL_DB_FILE: z.string().min(1).default('.data/temporal.db').describe('SQLite file of the dev server started by `npm start`.'),
+  TEMPORAL_CLI_PATH: z.string().optional().describe('Use this Temporal CLI binary instead of finding or building one.'),
+
+  HOST: z.string().min(1).default('127.0.0.1').describe('Interface the HTTP server listens on.'),
+  PORT: port.default(3000).describe('Port of the HTTP server (callback receiver and conversions API).'),
+  PUBLIC_BASE_URL: z.url().optional().describe('Base URL the provider uses to reach the callback receiver. Default `http://<HOST>:<PORT>`.'),
+  CALLBACK_SECRET: z.string().min(16).optional().describe('Key of the per-conversion callback URL signature. Required in production; in development one is generated once into `.data/callback-secret`.'),
+
+  PROVIDER_BASE_URL: z.url().optional().describe('Provider API base URL, e.g. `https://api.kie.ai`. Default: the local sandbox.'),
+  PROVIDER_API_KEY: z.string().min(1).optional().describe('Provider API key (Bearer). Without it `npm start` runs the sandbox provider.'),
+  PROVIDER_VARIANT: z.enum(['sunoapi', 'kie']).default('sunoapi').describe('Which reading of ambiguous codes applies (429 = out of credits on `sunoapi`, rate limit on `kie`).'),
+  PROVIDER_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one provider API request.'),
+
+  POLL_INTERVAL_SECONDS: z.coerce.number().positive().default(30).describe('Default record-info poll interval while no callback has answered.'),
+  CONVERSION_DEADLINE_SECONDS: z.coerce.number().positive().default(3600).describe('Default overall wait for a terminal answer.'),
+  WAV_OUTPUT_DIR: z.string().min(1).default('.data/wav').describe('Directory where finished WAV files are written.'),
+
+  SANDBOX_PORT: port.default(8090).describe('Port of the sandbox provider started by `npm start` without a provider key.'),
+  SANDBOX_API_KEY: z.string().min(1).default('sandbox-key').describe('Bearer key the sandbox provider accepts.'),
+  SANDBOX_VARIANT: z.enum(['sunoapi', 'kie']).default('sunoapi').describe('Field names the sandbox uses (`audio_wav_url` vs `audioWavUrl`, ...).'),
+  SANDBOX_CONVERSION_DELAY_MS: z.coerce.number().int().min(0).default(2000).describe('How long the sandbox takes to "convert".'),
+  SANDBOX_WAV_SECONDS: z.coerce.number().positive().max(3600).default(5).describe('Length of the WAV files the sandbox serves.'),
+  SANDBOX_TIME_SCALE: z.coerce.number().positive().max(1).default(1).describe('Multiplies the sandbox\'s callback retry delays (1, 5, 15 min); tests use small values.'),
+  SANDBOX_DEMO: bool.default(true).describe('Whether `npm start` runs one demo conversion once everything is up.'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty values count as unset, as in most .env tooling.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production' && !config.CALLBACK_SECRET) {
+    throw new ConfigError('invalid configuration:\n  CALLBACK_SECRET: required when NODE_ENV=production');
+  }
+  return config;
+}
+
+export const temporalUiUrl = (config: Config) => config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
+export const publicBaseUrl = (config: Config, boundPort = config.PORT) =>
+  config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${boundPort}`;

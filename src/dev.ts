@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { conversionUiUrl, startConversion, watchConversion } from './client';
+import { publicBaseUrl, temporalUiUrl, type Config } from './config';
+import { createLogger } from './logger';
+import { startSandbox, type Sandbox } from './sandbox';
+import { createApp, listen } from './server';
+import { connectClient, connectWorker, inProject, projectDir, providerClient, resolveCallbackSecret, startDefaults } from './services';
+import { obtainTemporalCli, startDevServer } from './temporal';
+import { parseWavHeader, WAV_HEADER_SCAN_BYTES } from './wav';
+import { createWorker } from './worker';
+
+const say = (message: string) => console.log(`wavflow | ${message}`);
+
+/**
+ * `npm start`: the whole stack on one machine (Temporal dev server, sandbox provider when no key is
+ * configured, worker, HTTP server), one demo conversion, then it runs until Ctrl-C, which stops
+ * everything it started and nothing else.
+ */
+export async function runDev(config: Config): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL);
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => logger.warn({ err }, 'while stopping'));
+  };
+
+  try {
+    const cliPath = await obtainTemporalCli({ projectDir, explicitPath: config.TEMPORAL_CLI_PATH, log: say });
+    const [host, port] = splitAddress(config.TEMPORAL_ADDRESS);
+    const temporal = await startDevServer({
+      cliPath,
+      host,
+      port,
+      uiPort: config.TEMPORAL_UI_PORT,
+      dbFile: inProject(config.TEMPORAL_DB_FILE),
+      namespace: config.TEMPORAL_NAMESPACE,
+      logFile: inProject('.data/temporal.log'),
+      log: say,
+    });
+    cleanups.push(() => temporal.stop());
+
+    let sandbox: Sandbox | undefined;
+    if (!config.PROVIDER_API_KEY) {
+      sandbox = await startSandbox({
+        apiKey: config.SANDBOX_API_KEY,
+        variant: config.SANDBOX_VARIANT,
+        conversionDelayMs: config.SANDBOX_CONVERSION_DELAY_MS,
+        wavSeconds: config.SANDBOX_WAV_SECONDS,
+        timeScale: config.SANDBOX_TIME_SCALE,
+        port: config.SANDBOX_PORT,
+      });
+      const running = sandbox;
+      cleanups.push(() => running.close());
+      say(`sandbox provider (no PROVIDER_API_KEY set) on ${sandbox.url}`);
+    }
+
+    const client = await connectClient(config);
+    cleanups.push(() => client.connection.close());
+    const callbackSecret = await resolveCallbackSecret(config);
+    const uiUrl = temporalUiUrl(config);
+    const server = await listen(
+      createApp({
+        client,
+        namespace: config.TEMPORAL_NAMESPACE,
+        callbackSecret,
+        temporalUiUrl: uiUrl,
+        start: startDefaults(config),
+        logger,
+      }),
+      config.PORT,
+      config.HOST,
+    );
+    cleanups.push(() => server.close());
+
+    const connection = await connectWorker(config);
+    cleanups.push(() => connection.close());
+    const worker = await createWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      activities: {
+        provider: providerClient(config, sandbox?.url),
+        publicBaseUrl: publicBaseUrl(config, server.port),
+        callbackSecret,
+        outputDir: inProject(config.WAV_OUTPUT_DIR),
+      },
+    });
+    const workerRun = worker.run();
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun;
+    });
+
+    say(`API          ${server.url}  (POST /v1/conversions, GET /v1/conversions/:id)`);
+    say(`Temporal UI  ${temporal.uiUrl ?? uiUrl}`);
+    say(`convert one  node dist/cli.js convert --audio-id my-first-track --wait`);
+
+    if (sandbox && config.SANDBOX_DEMO) await runDemo(config, client, sandbox, uiUrl);
+    say('running; press Ctrl-C to stop');
+
+    await Promise.race([workerRun, signalled()]);
+  } finally {
+    say('stopping');
+    await stop();
+  }
+}
+
+/** Converts a demo track end to end and proves the file on disk is the one the provider served. */
+async function runDemo(config: Config, client: Awaited<ReturnType<typeof connectClient>>, sandbox: Sandbox, uiUrl: string) {
+  const audioId = `demo-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
+  const { conversionId } = await startConversion(client, { audioId }, startDefaults(config));
+  say(`demo: converting ${audioId} (${conversionUiUrl(uiUrl, config.TEMPORAL_NAMESPACE, conversionId)})`);
+  const result = await watchConversion(client, conversionId, (s) => say(`demo: ${s.phase}${s.wavTaskId ? ` (provider task ${s.wavTaskId})` : ''}`));
+  const bytes = await readFile(result.path);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const wav = parseWavHeader(bytes.subarray(0, WAV_HEADER_SCAN_BYTES), bytes.length);
+  const served = sandbox.task(result.wavTaskId)?.file?.sha256;
+  say(
+    `demo: completed ${result.path}: ${bytes.length} bytes, ${wav.channels} ch, ${wav.sampleRate} Hz, ${wav.bitsPerSample} bit, ` +
+      `${wav.durationSeconds.toFixed(2)} s, answered by ${result.answeredBy}`,
+  );
+  if (sha256 !== served) throw new Error(`demo: sha256 ${sha256} differs from the sandbox's ${served ?? '(none)'}`);
+  say(`demo: sha256 ${sha256} matches what the sandbox served`);
+}
+
+function signalled(): Promise<void> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+}
+
+export function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(':');
+  const port = Number(address.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port)) throw new Error(`TEMPORAL_ADDRESS must be host:port, got ${address}`);
+  return [address.slice(0, at), port];
+}

@@ -1,0 +1,11 @@
+export * from './types';
+export { ProviderClient, type ProviderClientOptions } from './client';
+export { ProviderError, classifyProviderCode, type ProviderEndpoint } from './errors';
+export { parseCallback, parseRecord, describeIssues, type ParseResult } from './schemas';
+export {
+  callbackSignature,
+  callbackUrl,
+  verifyCallbackSignature,
+  webhookSignature,
+  verifyWebhookSignature,
+} from './signature';

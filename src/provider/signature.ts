@@ -1,0 +1,36 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * The per-conversion signature carried in the callback URL:
+ * base64url(HMAC-SHA256(workflowId, CALLBACK_SECRET)). Only someone who was given the URL can
+ * signal that conversion, and one conversion's URL cannot signal another.
+ */
+export function callbackSignature(workflowId: string, secret: string): string {
+  return createHmac('sha256', secret).update(workflowId).digest('base64url');
+}
+
+export function callbackUrl(publicBaseUrl: string, workflowId: string, secret: string): string {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return `${base}/callbacks/wav/${encodeURIComponent(workflowId)}/${callbackSignature(workflowId, secret)}`;
+}
+
+export function verifyCallbackSignature(workflowId: string, signature: string, secret: string): boolean {
+  return safeEqual(signature, callbackSignature(workflowId, secret));
+}
+
+/** kie.ai's optional webhook signature: base64(HMAC-SHA256(taskId + "." + timestamp, key)). */
+export function webhookSignature(taskId: string, timestamp: string, key: string): string {
+  return createHmac('sha256', key).update(`${taskId}.${timestamp}`).digest('base64');
+}
+
+export function verifyWebhookSignature(taskId: string, timestamp: string, signature: string, key: string): boolean {
+  return safeEqual(signature, webhookSignature(taskId, timestamp, key));
+}
+
+/** Constant-time comparison that does not leak the expected length through an early return. */
+function safeEqual(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  // Compare against itself when lengths differ so the time spent does not depend on the input.
+  return timingSafeEqual(a.length === b.length ? a : b, b) && a.length === b.length;
+}

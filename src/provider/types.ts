@@ -1,0 +1,39 @@
+/**
+ * The provider's answers after normalization: one shape whatever variant of the wire format
+ * (section 7 of the contract) they arrived in. Plain data, safe to pass to workflow code.
+ */
+export type ProviderVariant = 'sunoapi' | 'kie';
+
+/** A callback body, normalized. `code` is the body's code, not the HTTP status. */
+export interface ProviderCallback {
+  taskId: string;
+  code: number;
+  msg: string;
+  audioWavUrl?: string;
+}
+
+/** record-info `data`, normalized. `state` is upper-cased and may be a value we do not know. */
+export interface ProviderRecord {
+  taskId: string;
+  state: string;
+  audioWavUrl?: string;
+  musicId?: string;
+  musicIndex?: number;
+  errorCode?: number;
+  errorMessage?: string;
+  /** ISO-8601; provider dates without a zone are read as UTC. */
+  createTime?: string;
+  completeTime?: string;
+}
+
+export interface SubmitRequest {
+  taskId?: string;
+  audioId?: string;
+  callBackUrl: string;
+}
+
+export interface SubmitResult {
+  /** The new WAV task id (or, on 409, the id of the earlier WAV record, adopted). */
+  taskId: string;
+  adopted: boolean;
+}

@@ -1,0 +1,35 @@
+import type { ProviderVariant } from '../provider';
+import type { SandboxTask } from './task-store';
+
+/**
+ * The provider's payloads, spelled the way each documented variant spells them (contract 3, 4, 7):
+ * sunoapi.org callbacks use `audio_wav_url` and "YYYY-MM-DD HH:MM:SS" dates; kie.ai uses
+ * `audioWavUrl`, ISO dates and `musicIndex`.
+ */
+export function callbackBody(task: SandboxTask, variant: ProviderVariant, fileUrl: string | undefined) {
+  const failure = task.scenario.failure;
+  const url = failure ? null : (fileUrl ?? null);
+  const data = variant === 'kie' ? { task_id: task.wavTaskId, audioWavUrl: url } : { task_id: task.wavTaskId, audio_wav_url: url };
+  return failure
+    ? { code: failure.callbackCode, msg: failure.msg ?? 'WAV format conversion failed', data }
+    : { code: 200, msg: 'success', data };
+}
+
+export function recordInfoData(task: SandboxTask, variant: ProviderVariant, fileUrl: string | undefined) {
+  const date = (d: Date | undefined) => (d ? (variant === 'kie' ? d.toISOString() : d.toISOString().slice(0, 19).replace('T', ' ')) : null);
+  const succeeded = task.state === 'SUCCESS';
+  return {
+    taskId: task.wavTaskId,
+    musicId: task.audioId ?? task.sourceTaskId ?? '',
+    callbackUrl: task.callBackUrl,
+    ...(variant === 'kie' ? { musicIndex: 0 } : {}),
+    completeTime: date(task.completeTime),
+    response: succeeded && fileUrl ? { audioWavUrl: fileUrl } : null,
+    successFlag: task.state,
+    createTime: date(task.createTime),
+    errorCode: task.errorCode ?? (variant === 'kie' ? 0 : null),
+    errorMessage: task.errorMessage ?? null,
+  };
+}
+
+export const envelope = (code: number, msg: string, data: unknown = null) => ({ code, msg, data });

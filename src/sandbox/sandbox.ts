@@ -1,0 +1,180 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express, { type Request, type Response } from 'express';
+import type { ProviderVariant } from '../provider';
+import { synthesizeWav } from '../wav';
+import { CallbackSender } from './callback-sender';
+import { callbackBody, envelope, recordInfoData } from './payloads';
+import type { Scenario } from './scenario';
+import { TaskStore, type SandboxTask } from './task-store';
+
+export interface SandboxOptions {
+  apiKey: string;
+  variant: ProviderVariant;
+  /** Default delay from submit to SUCCESS. */
+  conversionDelayMs: number;
+  /** Default length of the WAVs served. */
+  wavSeconds: number;
+  /** Multiplies the callback retry schedule (1, 5, 15 min). */
+  timeScale: number;
+  webhookHmacKey?: string | undefined;
+  host?: string;
+  port?: number;
+  /** Where WAV files are written; a fresh temporary directory when absent. */
+  fileDir?: string | undefined;
+}
+
+export interface Sandbox {
+  /** Base URL of the provider API, e.g. http://127.0.0.1:8090 */
+  url: string;
+  apiKey: string;
+  /** Scenario for conversions whose audioId (or else source taskId) is `key`. */
+  setScenario(key: string, scenario: Scenario): void;
+  task(wavTaskId: string): SandboxTask | undefined;
+  tasks(): SandboxTask[];
+  callbacks: CallbackSender;
+  close(): Promise<void>;
+}
+
+/** A local stand-in for the provider: same endpoints, payload variants, callbacks and retry schedule. */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const store = new TaskStore();
+  const scenarios = new Map<string, Scenario>();
+  const callbacks = new CallbackSender({ timeScale: options.timeScale, webhookHmacKey: options.webhookHmacKey });
+  const completions = new Set<NodeJS.Timeout>();
+  const ownDir = options.fileDir === undefined;
+  const fileDir = options.fileDir ?? (await mkdtemp(join(tmpdir(), 'wavflow-sandbox-')));
+  await mkdir(fileDir, { recursive: true });
+  let baseUrl = '';
+
+  const fileUrl = (task: SandboxTask) => (task.file ? `${baseUrl}/files/${task.wavTaskId}.wav` : undefined);
+
+  const complete = async (task: SandboxTask) => {
+    const failure = task.scenario.failure;
+    task.completeTime = new Date();
+    if (failure) {
+      task.state = failure.state;
+      task.errorCode = failure.callbackCode;
+      task.errorMessage = failure.msg ?? 'WAV format conversion failed';
+    } else {
+      const wav = synthesizeWav({ seconds: task.scenario.wavSeconds ?? options.wavSeconds, frequencyHz: toneFor(task.wavTaskId) });
+      const path = join(fileDir, `${task.wavTaskId}.wav`);
+      await writeFile(path, wav);
+      task.file = { path, bytes: wav.length, sha256: createHash('sha256').update(wav).digest('hex') };
+      task.state = 'SUCCESS';
+    }
+    if (task.scenario.callback === 'drop') return;
+    const body = callbackBody(task, options.variant, fileUrl(task));
+    const copies = Math.max(1, task.scenario.callbackCopies ?? 1);
+    await Promise.all(Array.from({ length: copies }, (_, i) => callbacks.deliver(task.callBackUrl, task.wavTaskId, body, i + 1)));
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '64kb' }));
+
+  const authorized = (req: Request, res: Response): boolean => {
+    if (req.get('authorization') === `Bearer ${options.apiKey}`) return true;
+    // sunoapi.org-style answers carry the error in an HTTP 200 body; kie.ai uses the status too.
+    res.status(options.variant === 'kie' ? 401 : 200).json(envelope(401, 'You do not have access permissions'));
+    return false;
+  };
+
+  app.post('/api/v1/wav/generate', async (req, res) => {
+    if (!authorized(req, res)) return;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+    const sourceTaskId = text(body.taskId);
+    const audioId = text(body.audioId);
+    const callBackUrl = text(body.callBackUrl);
+    const invalid = options.variant === 'kie' ? 422 : 400;
+    if (!callBackUrl) return void res.json(envelope(invalid, 'Please enter callBackUrl'));
+    if (!sourceTaskId && !audioId) return void res.json(envelope(invalid, 'Provide either taskId or audioId'));
+
+    const earlier = store.existing(sourceTaskId, audioId);
+    if (earlier) return void res.json(envelope(409, 'WAV record already exists', { taskId: earlier.wavTaskId }));
+
+    const scenario = scenarios.get(audioId ?? '') ?? scenarios.get(sourceTaskId ?? '') ?? {};
+    const task: SandboxTask = {
+      wavTaskId: randomBytes(16).toString('hex'),
+      sourceTaskId,
+      audioId,
+      callBackUrl,
+      state: 'PENDING',
+      scenario,
+      createTime: new Date(),
+      fileRequests: 0,
+    };
+    store.add(task);
+    if (scenario.callbackBeforeSubmitResponse) {
+      await complete(task);
+    } else {
+      const timer = setTimeout(() => {
+        completions.delete(timer);
+        void complete(task);
+      }, scenario.conversionDelayMs ?? options.conversionDelayMs);
+      completions.add(timer);
+    }
+    res.json(envelope(200, 'success', { taskId: task.wavTaskId }));
+  });
+
+  app.get('/api/v1/wav/record-info', (req, res) => {
+    if (!authorized(req, res)) return;
+    const task = typeof req.query.taskId === 'string' ? store.get(req.query.taskId) : undefined;
+    // Observed in the wild: "not found" inside an HTTP 200 body.
+    if (!task) return void res.json(envelope(404, 'Task not found'));
+    res.json(envelope(200, 'success', recordInfoData(task, options.variant, fileUrl(task))));
+  });
+
+  // Express's static sender gives Range, ETag and Last-Modified: what a real file host offers.
+  app.get('/files/:name', (req, res, next) => {
+    const task = store.get(req.params.name.replace(/\.wav$/, ''));
+    if (!task?.file) return void res.status(404).end();
+    task.fileRequests++;
+    res.sendFile(task.file.path, { headers: { 'content-type': 'audio/wav' } }, (err) => err && next(err));
+  });
+
+  // Out-of-process control, for the CLI and harnesses that do not share this process.
+  app.put('/_sandbox/scenarios/:key', (req, res) => {
+    scenarios.set(req.params.key, (req.body ?? {}) as Scenario);
+    res.status(204).end();
+  });
+  app.get('/_sandbox/tasks/:id', (req, res) => {
+    const task = store.get(req.params.id);
+    if (!task) return void res.status(404).json({ error: 'unknown task' });
+    res.json(task);
+  });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  baseUrl = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+
+  return {
+    url: baseUrl,
+    apiKey: options.apiKey,
+    setScenario: (key, scenario) => void scenarios.set(key, scenario),
+    task: (id) => store.get(id),
+    tasks: () => store.all(),
+    callbacks,
+    close: async () => {
+      for (const timer of completions) clearTimeout(timer);
+      callbacks.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      if (ownDir) await rm(fileDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A different tone per task, so every served file has its own hash. */
+function toneFor(wavTaskId: string): number {
+  return 220 + (parseInt(wavTaskId.slice(0, 6), 16) % 660);
+}

@@ -1,0 +1,52 @@
+import type { FailedState, Scenario } from './scenario';
+
+export type TaskState = 'PENDING' | 'SUCCESS' | FailedState;
+
+export interface ServedFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface SandboxTask {
+  wavTaskId: string;
+  sourceTaskId?: string | undefined;
+  audioId?: string | undefined;
+  callBackUrl: string;
+  state: TaskState;
+  scenario: Scenario;
+  createTime: Date;
+  completeTime?: Date;
+  errorCode?: number;
+  errorMessage?: string;
+  file?: ServedFile;
+  /** Requests for the file, whole or ranged. */
+  fileRequests: number;
+}
+
+/** The sandbox's memory of every task it created: what the 409 rule and the test assertions read. */
+export class TaskStore {
+  private readonly byId = new Map<string, SandboxTask>();
+  private readonly bySource = new Map<string, string>();
+
+  add(task: SandboxTask): void {
+    this.byId.set(task.wavTaskId, task);
+    this.bySource.set(sourceKey(task.sourceTaskId, task.audioId), task.wavTaskId);
+  }
+
+  get(wavTaskId: string): SandboxTask | undefined {
+    return this.byId.get(wavTaskId);
+  }
+
+  /** The earlier WAV task for the same source track, if any (the provider answers 409 with it). */
+  existing(sourceTaskId: string | undefined, audioId: string | undefined): SandboxTask | undefined {
+    const id = this.bySource.get(sourceKey(sourceTaskId, audioId));
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  all(): SandboxTask[] {
+    return [...this.byId.values()];
+  }
+}
+
+const sourceKey = (taskId: string | undefined, audioId: string | undefined) => `${taskId ?? ''}\u0000${audioId ?? ''}`;

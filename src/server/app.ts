@@ -1,0 +1,28 @@
+import express, { type Express } from 'express';
+import type { Client } from '@temporalio/client';
+import type { StartOptions } from '../client';
+import type { Logger } from '../logger';
+import { callbackRouter } from './callbacks';
+import { conversionsRouter } from './conversions';
+import { problemHandler, sendProblem } from './problem';
+
+export interface AppDeps {
+  client: Client;
+  namespace: string;
+  callbackSecret: string;
+  temporalUiUrl: string;
+  start: StartOptions;
+  logger: Logger;
+}
+
+/** The HTTP face of wavflow: the provider's callback receiver and the conversions API. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(callbackRouter(deps));
+  app.use(conversionsRouter(deps));
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.use((_req, res) => sendProblem(res, 404, 'Not Found'));
+  app.use(problemHandler((err) => deps.logger.error({ err }, 'unhandled error in request')));
+  return app;
+}

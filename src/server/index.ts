@@ -1,0 +1,2 @@
+export { createApp, type AppDeps } from './app';
+export { listen, type RunningServer } from './listen';

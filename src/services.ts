@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, type Config } from './config';
+import { ProviderClient } from './provider';
+
+/** Wiring shared by the entry points: every long-lived dependency built from the configuration. */
+
+export const projectDir = resolve(__dirname, '..');
+export const inProject = (path: string) => resolve(projectDir, path);
+
+/**
+ * Production must set CALLBACK_SECRET. In development a random one is kept in `.data/` so callback
+ * URLs handed out before a restart still verify after it.
+ */
+export async function resolveCallbackSecret(config: Config): Promise<string> {
+  if (config.CALLBACK_SECRET) return config.CALLBACK_SECRET;
+  if (config.NODE_ENV === 'production') throw new ConfigError('CALLBACK_SECRET is required in production');
+  const file = inProject('.data/callback-secret');
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  if (existing.trim().length >= 16) return existing.trim();
+  const secret = randomBytes(32).toString('base64url');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/** The configured provider, or the sandbox at `sandboxUrl` when no provider key is set. */
+export function providerClient(config: Config, sandboxUrl?: string): ProviderClient {
+  if (config.PROVIDER_API_KEY) {
+    if (!config.PROVIDER_BASE_URL) throw new ConfigError('PROVIDER_BASE_URL is required with PROVIDER_API_KEY');
+    return new ProviderClient({
+      baseUrl: config.PROVIDER_BASE_URL,
+      apiKey: config.PROVIDER_API_KEY,
+      variant: config.PROVIDER_VARIANT,
+      timeoutMs: config.PROVIDER_TIMEOUT_MS,
+    });
+  }
+  return new ProviderClient({
+    baseUrl: sandboxUrl ?? config.PROVIDER_BASE_URL ?? `http://127.0.0.1:${config.SANDBOX_PORT}`,
+    apiKey: config.SANDBOX_API_KEY,
+    variant: config.SANDBOX_VARIANT,
+    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+  });
+}
+
+export async function connectClient(config: Config): Promise<Client> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+export function connectWorker(config: Config): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+}
+
+export const startDefaults = (config: Config) => ({
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  defaultPollIntervalSeconds: config.POLL_INTERVAL_SECONDS,
+  defaultDeadlineSeconds: config.CONVERSION_DEADLINE_SECONDS,
+});

@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { connect as tcpConnect } from 'node:net';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { searchAttributeNames } from '../workflows';
+
+export interface DevServerOptions {
+  cliPath: string;
+  host?: string;
+  port: number;
+  /** null runs the server headless (no Web UI). */
+  uiPort: number | null;
+  /** SQLite file; in memory when absent. */
+  dbFile?: string | undefined;
+  namespace: string;
+  /** Where the server's own output goes; discarded when absent. */
+  logFile?: string | undefined;
+  log: (message: string) => void;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | undefined;
+  /** True when a server was already listening and was reused (stop() then leaves it alone). */
+  reused: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev` with wavflow's search attributes, or reuses a server that is
+ * already listening on the address (registering the search attributes there if needed).
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const host = options.host ?? '127.0.0.1';
+  const address = `${host}:${options.port}`;
+  const uiUrl = options.uiPort === null ? undefined : `http://${host}:${options.uiPort}`;
+
+  if (await isListening(host, options.port)) {
+    options.log(`Temporal already listening on ${address}; reusing it`);
+    await ensureSearchAttributes(address, options.namespace, 10_000);
+    return { address, uiUrl, reused: true, stop: async () => {} };
+  }
+
+  const args = ['server', 'start-dev', '--ip', host, '--port', String(options.port), '--namespace', options.namespace, '--log-level', 'warn'];
+  if (options.uiPort === null) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort));
+  if (options.dbFile) {
+    await mkdir(dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  for (const name of searchAttributeNames) args.push('--search-attribute', `${name}=Keyword`);
+
+  options.log(`starting Temporal dev server on ${address}${options.dbFile ? ` (state in ${options.dbFile})` : ''}`);
+  // Its own process group: a terminal's Ctrl-C reaches us, and we stop the server last, in order.
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  if (options.logFile) {
+    await mkdir(dirname(options.logFile), { recursive: true });
+    const out = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout.pipe(out);
+    child.stderr.pipe(out);
+  } else {
+    child.stdout.resume();
+    child.stderr.resume();
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  try {
+    await Promise.race([
+      ensureSearchAttributes(address, options.namespace, options.startTimeoutMs ?? 60_000),
+      exited.then((code) => {
+        throw new Error(`temporal server start-dev exited with ${code} before it was ready${options.logFile ? `; see ${options.logFile}` : ''}`);
+      }),
+    ]);
+  } catch (err) {
+    await stopChild(child, exited);
+    throw err;
+  }
+  return {
+    address,
+    uiUrl,
+    reused: false,
+    stop: async () => {
+      await stopChild(child, exited);
+      process.removeListener('exit', killOnExit);
+    },
+  };
+}
+
+/** Waits until the frontend answers, then registers any missing wavflow search attribute. */
+export async function ensureSearchAttributes(address: string, namespace: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      try {
+        const existing = await connection.operatorService.listSearchAttributes({ namespace });
+        const missing = searchAttributeNames.filter((name) => !(name in (existing.customAttributes ?? {})));
+        if (missing.length) {
+          await connection.operatorService.addSearchAttributes({
+            namespace,
+            searchAttributes: Object.fromEntries(missing.map((name) => [name, KEYWORD])),
+          });
+        }
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`Temporal at ${address} not ready: ${err instanceof Error ? err.message : String(err)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+
+function isListening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host, port });
+    const done = (listening: boolean) => {
+      socket.destroy();
+      resolve(listening);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,2 @@
+export { obtainTemporalCli, TEMPORAL_CLI_VERSION, type ObtainCliOptions } from './cli-binary';
+export { startDevServer, ensureSearchAttributes, type DevServer, type DevServerOptions } from './dev-server';

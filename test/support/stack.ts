@@ -1,0 +1,100 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import pino from 'pino';
+import { startConversion, type StartConversionRequest } from '../../src/client';
+import { ProviderClient } from '../../src/provider';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
+import { createApp, listen, type RunningServer } from '../../src/server';
+import { createWorker } from '../../src/worker';
+
+export interface TestStack {
+  client: Client;
+  sandbox: Sandbox;
+  server: RunningServer;
+  taskQueue: string;
+  outputDir: string;
+  callbackSecret: string;
+  start(request: StartConversionRequest): ReturnType<typeof startConversion>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real pipeline for one test file: the sandbox provider, the HTTP server and a worker on a
+ * task queue of its own, all against the shared Temporal dev server started by global setup.
+ */
+export async function startStack(sandboxOptions: Partial<SandboxOptions> = {}): Promise<TestStack> {
+  const address = process.env.WAVFLOW_TEST_TEMPORAL_ADDRESS;
+  const workflowBundlePath = process.env.WAVFLOW_TEST_WORKFLOW_BUNDLE;
+  if (!address || !workflowBundlePath) throw new Error('integration tests need the global setup (run them through jest)');
+
+  quietTemporalRuntime();
+  const sandbox = await startSandbox({
+    apiKey: 'test-key',
+    variant: 'sunoapi',
+    conversionDelayMs: 100,
+    wavSeconds: 0.25,
+    timeScale: 0.001,
+    ...sandboxOptions,
+  });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const taskQueue = `test-${randomUUID()}`;
+  const callbackSecret = randomBytes(24).toString('base64url');
+  const outputDir = await mkdtemp(join(tmpdir(), 'wavflow-test-wav-'));
+  const logger = pino({ level: 'silent' });
+  const startOptions = { taskQueue, defaultPollIntervalSeconds: 60 };
+  const server = await listen(
+    createApp({ client, namespace: 'default', callbackSecret, temporalUiUrl: 'http://127.0.0.1:8233', start: startOptions, logger }),
+    0,
+    '127.0.0.1',
+  );
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundlePath,
+    activities: {
+      provider: new ProviderClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, variant: sandboxOptions.variant ?? 'sunoapi', timeoutMs: 5_000 }),
+      publicBaseUrl: server.url,
+      callbackSecret,
+      outputDir,
+    },
+  });
+  const running = worker.run();
+
+  return {
+    client,
+    sandbox,
+    server,
+    taskQueue,
+    outputDir,
+    callbackSecret,
+    start: (request) => startConversion(client, request, startOptions),
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await server.close();
+      await sandbox.close();
+      await connection.close();
+      await rm(outputDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A unique source id per test, so conversions never collide across tests or runs. */
+export const uniqueId = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
+
+/** The SDK logs every worker state change at INFO; tests only want to see warnings. */
+function quietTemporalRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier test file in this process.
+  }
+}
