@@ -9,13 +9,19 @@ import { createLogger } from './logger';
 import { describeIssues } from './provider';
 import { startSandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { connectClient, connectWorker, inProject, providerClient, resolveCallbackSecret, startDefaults } from './services';
+import { connectClient, connectWorker, inProject, projectDir, providerClient, resolveCallbackSecret, startDefaults } from './services';
+import { obtainTemporalCli } from './temporal';
+import { configTable } from './config-table';
 import { createWorker } from './worker';
 
 /** Exit codes, documented in the README. */
 const EXIT = { ok: 0, failed: 1, usage: 2, config: 3 } as const;
 
-const program: Command = new Command('wavflow').description('Durable "Convert to WAV" conversions on Temporal').showHelpAfterError();
+const program: Command = new Command('wavflow')
+  .description('Durable "Convert to WAV" conversions on Temporal')
+  .showHelpAfterError()
+  // Commander's own usage errors exit 2; ours carry their exit code.
+  .exitOverride((err) => process.exit(err.code.startsWith('commander.') && err.exitCode !== 0 ? EXIT.usage : err.exitCode));
 
 const seconds = (value: string) => {
   const n = Number(value);
@@ -51,8 +57,8 @@ program
         return;
       }
       try {
-        const result = await watchConversion(client, started.conversionId, (s) => {
-          if (!opts.json) console.log(`${s.phase}${s.wavTaskId ? `  provider task ${s.wavTaskId}` : ''}`);
+        const result = await watchConversion(client, started.conversionId, (phase, s) => {
+          if (!opts.json && phase !== 'completed' && phase !== 'failed') console.log(`${phase}${phase !== 'submitting' && s.wavTaskId ? `  provider task ${s.wavTaskId}` : ''}`);
         });
         console.log(opts.json ? JSON.stringify({ ...started, result }) : `completed: ${result.path} (${result.bytes} bytes, sha256 ${result.sha256})`);
       } catch (err) {
@@ -76,7 +82,7 @@ program
     const client = await connectClient(config);
     try {
       const conversion = await getConversion(client, id);
-      if (!conversion) program.error(`no conversion with id ${id}`, { exitCode: EXIT.failed });
+      if (!conversion) program.error(`no conversion with id ${id}`, { exitCode: EXIT.failed, code: 'wavflow.notFound' });
       console.log(opts.json ? JSON.stringify(conversion) : formatStatus(conversion));
     } finally {
       await client.connection.close();
@@ -145,6 +151,19 @@ program
     await waitForSignal();
     await sandbox.close();
   });
+
+program
+  .command('temporal-cli')
+  .description('print the path of the Temporal CLI, obtaining it first if needed')
+  .action(async () => {
+    const config = loadConfig();
+    console.log(await obtainTemporalCli({ projectDir, explicitPath: config.TEMPORAL_CLI_PATH, log: (m) => console.error(m) }));
+  });
+
+program
+  .command('config-table')
+  .description("print the configuration table (the README's copy is checked against it)")
+  .action(() => console.log(configTable()));
 
 program
   .command('dev')

@@ -8,6 +8,7 @@ import {
   type ConversionInput,
   type ConversionResult,
   type ConversionStatus,
+  type Phase,
 } from './workflows';
 
 /**
@@ -123,31 +124,32 @@ export function conversionUiUrl(uiBaseUrl: string, namespace: string, conversion
 }
 
 /**
- * Calls `onChange` with each new phase of the conversion (read from its status query) until it
+ * Calls `onPhase` for every phase the conversion enters (read from its status query) until it
  * closes, then returns its result or throws its failure.
  */
 export async function watchConversion(
   client: Client,
   conversionId: string,
-  onChange: (status: ConversionStatus) => void,
+  onPhase: (phase: Phase, status: ConversionStatus) => void,
   intervalMs = 500,
 ): Promise<ConversionResult> {
   const handle = client.workflow.getHandle<typeof convertToWav>(conversionId);
   const result = handle.result();
   let closed = false;
-  result.then(
+  const settled = result.then(
     () => (closed = true),
     () => (closed = true),
   );
-  let last = '';
-  while (!closed) {
+  let reported = 0;
+  const report = async () => {
     const status = await handle.query(statusQuery).catch(() => undefined);
-    const key = status ? `${status.phase}|${status.wavTaskId ?? ''}` : '';
-    if (status && key !== last) {
-      last = key;
-      onChange(status);
-    }
-    await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, intervalMs))]);
+    for (const { phase } of status?.phases.slice(reported) ?? []) onPhase(phase, status as ConversionStatus);
+    reported = status?.phases.length ?? reported;
+  };
+  while (!closed) {
+    await report();
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, intervalMs))]);
   }
+  await report();
   return result;
 }

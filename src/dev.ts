@@ -112,7 +112,8 @@ async function runDemo(config: Config, client: Awaited<ReturnType<typeof connect
   const audioId = `demo-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
   const { conversionId } = await startConversion(client, { audioId }, startDefaults(config));
   say(`demo: converting ${audioId} (${conversionUiUrl(uiUrl, config.TEMPORAL_NAMESPACE, conversionId)})`);
-  const result = await watchConversion(client, conversionId, (s) => say(`demo: ${s.phase}${s.wavTaskId ? ` (provider task ${s.wavTaskId})` : ''}`));
+  const result = await watchConversion(client, conversionId, (phase, s) =>
+    say(`demo: ${phase}${phase !== 'submitting' && s.wavTaskId ? ` (provider task ${s.wavTaskId})` : ''}`),);
   const bytes = await readFile(result.path);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const wav = parseWavHeader(bytes.subarray(0, WAV_HEADER_SCAN_BYTES), bytes.length);

@@ -41,7 +41,8 @@ export async function obtainTemporalCli({ projectDir, explicitPath, log }: Obtai
     return cached;
   }
   log(`download failed (${downloadError}); building it with go install instead (a few minutes, once)`);
-  const go = await findOnPath('go');
+  // Go's default install location, for shells whose PATH was not extended by a login profile.
+  const go = (await findOnPath('go')) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined);
   if (!go) throw new Error('cannot obtain the Temporal CLI: the release archive is unreachable and Go is not installed');
   const started = Date.now();
   await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`], { ...process.env, GOBIN: binDir });

@@ -65,6 +65,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   const status: ConversionStatus = {
     conversionId: info.workflowId,
     phase: 'submitting',
+    phases: [{ phase: 'submitting', at: info.startTime.toISOString() }],
     ...(input.taskId ? { taskId: input.taskId } : {}),
     ...(input.audioId ? { audioId: input.audioId } : {}),
     callbacks: { received: 0, ignored: 0 },
@@ -105,6 +106,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
 
   const enter = (phase: Phase, details: string) => {
     status.phase = phase;
+    status.phases.push({ phase, at: new Date().toISOString() });
     upsertSearchAttributes([{ key: WavStatus, value: phase }]);
     setCurrentDetails(details);
   };

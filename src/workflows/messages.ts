@@ -49,6 +49,8 @@ export interface IgnoredCallback {
 export interface ConversionStatus {
   conversionId: string;
   phase: Phase;
+  /** Every phase entered, in order, so a watcher that looks now and then misses none. */
+  phases: Array<{ phase: Phase; at: string }>;
   taskId?: string;
   audioId?: string;
   wavTaskId?: string;

@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { startStack, uniqueId, type TestStack } from '../support/stack';
+
+/** The built CLI, run as a user would, against the shared Temporal server and this file's worker. */
+const cliPath = resolve(__dirname, '../../dist/cli.js');
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [cliPath, ...args],
+      {
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: process.env.WAVFLOW_TEST_TEMPORAL_ADDRESS,
+          TEMPORAL_TASK_QUEUE: stack.taskQueue,
+          POLL_INTERVAL_SECONDS: '600',
+          ...env,
+        },
+      },
+      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+
+test('convert --wait --json prints the verified result and exits 0', async () => {
+  const audioId = uniqueId('cli-ok');
+  const { code, stdout } = await cli(['convert', '--audio-id', audioId, '--wait', '--json']);
+
+  expect(code).toBe(0);
+  const out = lastJson(stdout) as { conversionId: string; created: boolean; result: { sha256: string; wavTaskId: string } };
+  expect(out).toMatchObject({ conversionId: `wav-${audioId}`, created: true });
+  expect(out.result.sha256).toBe(stack.sandbox.task(out.result.wavTaskId)?.file?.sha256);
+});
+
+test('convert --wait prints each phase, and status shows the conversion', async () => {
+  const audioId = uniqueId('cli-text');
+  const convert = await cli(['convert', '--audio-id', audioId, '--wait']);
+  const status = await cli(['status', `wav-${audioId}`, '--json']);
+
+  expect(convert.code).toBe(0);
+  expect(convert.stdout).toMatch(/^started: wav-[\s\S]*^submitting$[\s\S]*^waiting {2}provider task [0-9a-f]+$[\s\S]*^completed: /m);
+  expect(status.code).toBe(0);
+  expect(lastJson(status.stdout)).toMatchObject({ conversionId: `wav-${audioId}`, phase: 'completed', workflowStatus: 'COMPLETED' });
+});
+
+test('a failed conversion exits 1 with its failure type', async () => {
+  const audioId = uniqueId('cli-fail');
+  stack.sandbox.setScenario(audioId, { failure: { state: 'GENERATE_WAV_FAILED', callbackCode: 400, msg: 'unsupported source format' } });
+  const { code, stdout } = await cli(['convert', '--audio-id', audioId, '--wait', '--json']);
+
+  expect(code).toBe(1);
+  expect(lastJson(stdout)).toMatchObject({ failure: { type: 'SourceRejected', message: 'unsupported source format' } });
+});
+
+test('usage errors exit 2, unknown conversions 1, bad configuration 3 naming the variable', async () => {
+  const noIds = await cli(['convert']);
+  const unknown = await cli(['status', uniqueId('nothing')]);
+  const badConfig = await cli(['convert', '--audio-id', 'x'], { PORT: 'abc' });
+
+  expect(noIds.code).toBe(2);
+  expect(noIds.stderr).toContain('audioId or taskId is required');
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toContain('no conversion with id');
+  expect(badConfig.code).toBe(3);
+  expect(badConfig.stderr).toContain('PORT:');
+});

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config';
+import { configTable } from '../../src/config-table';
+
+test('the README configuration table is the one generated from the schema', () => {
+  const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
+  const documented = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)?.[1];
+  // On failure: paste the output of `node dist/cli.js config-table` into the README.
+  expect(documented).toBe(configTable());
+});
+
+test('defaults apply when nothing is set', () => {
+  expect(loadConfig({})).toMatchObject({ TEMPORAL_ADDRESS: '127.0.0.1:7233', PORT: 3000, POLL_INTERVAL_SECONDS: 30, SANDBOX_DEMO: true });
+});
+
+test('empty values count as unset', () => {
+  expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
+});
+
+test.each([
+  ['PORT', 'abc'],
+  ['PORT', '70000'],
+  ['POLL_INTERVAL_SECONDS', '-1'],
+  ['PROVIDER_VARIANT', 'acme'],
+  ['PUBLIC_BASE_URL', 'not a url'],
+  ['SANDBOX_DEMO', 'maybe'],
+  ['CALLBACK_SECRET', 'short'],
+])('a bad %s (%s) is refused, naming the variable', (name, value) => {
+  expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+  expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));
+});
+
+test('production requires CALLBACK_SECRET', () => {
+  expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CALLBACK_SECRET: required/);
+  expect(loadConfig({ NODE_ENV: 'production', CALLBACK_SECRET: 'a-long-enough-secret' }).CALLBACK_SECRET).toBe('a-long-enough-secret');
+});
