@@ -2,14 +2,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { conversionUiUrl, getConversion, startConversion, startConversionRequest, watchConversion } from './client';
+import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, watchConversion } from './client';
 import { ConfigError, loadConfig, publicBaseUrl, temporalUiUrl } from './config';
 import { runDev } from './dev';
 import { createLogger } from './logger';
 import { describeIssues } from './provider';
 import { startSandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { connectClient, connectWorker, inProject, projectDir, providerClient, resolveCallbackSecret, startDefaults } from './services';
+import { connectClient, connectWorker, projectDir, resolveCallbackSecret, startDefaults, workerOptions } from './services';
 import { obtainTemporalCli } from './temporal';
 import { configTable } from './config-table';
 import { createWorker } from './worker';
@@ -49,7 +49,7 @@ program
     if (!request.success) program.error(`invalid options: ${describeIssues(request.error)}`, { exitCode: EXIT.usage });
     const client = await connectClient(config);
     try {
-      const started = await startConversion(client, request.data, startDefaults(config));
+      const started = await startConversion(client, request.data, startDefaults(config, 'cli'));
       const link = conversionUiUrl(temporalUiUrl(config), config.TEMPORAL_NAMESPACE, started.conversionId);
       if (!opts.json) console.log(`${started.created ? 'started' : 'already exists'}: ${started.conversionId}  ${link}`);
       if (!opts.wait) {
@@ -90,23 +90,30 @@ program
   });
 
 program
+  .command('cancel <conversionId>')
+  .description('cancel a running conversion (a running download stops and removes its .part file)')
+  .option('--json', 'print JSON')
+  .action(async (id: string, opts: { json?: boolean }) => {
+    const config = loadConfig();
+    const client = await connectClient(config);
+    try {
+      const outcome = await cancelConversion(client, id);
+      if (opts.json) console.log(JSON.stringify({ conversionId: id, status: outcome }));
+      else console.log(outcome === 'cancelling' ? `cancelling ${id}` : outcome === 'not-found' ? `no conversion with id ${id}` : `${id} is already closed (${outcome})`);
+      if (outcome !== 'cancelling') process.exitCode = EXIT.failed;
+    } finally {
+      await client.connection.close();
+    }
+  });
+
+program
   .command('worker')
   .description('run a worker (conversions and their activities)')
   .action(async () => {
     const config = loadConfig();
     Runtime.install({ logger: new DefaultLogger('WARN') });
     const connection = await connectWorker(config);
-    const worker = await createWorker({
-      connection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: {
-        provider: providerClient(config),
-        publicBaseUrl: publicBaseUrl(config),
-        callbackSecret: await resolveCallbackSecret(config),
-        outputDir: inProject(config.WAV_OUTPUT_DIR),
-      },
-    });
+    const worker = await createWorker(await workerOptions(config, connection, publicBaseUrl(config)));
     // The SDK runtime stops the worker on SIGINT/SIGTERM, letting running activities finish.
     await worker.run();
     await connection.close();
@@ -124,7 +131,7 @@ program
       namespace: config.TEMPORAL_NAMESPACE,
       callbackSecret: await resolveCallbackSecret(config),
       temporalUiUrl: temporalUiUrl(config),
-      start: startDefaults(config),
+      start: startDefaults(config, 'api'),
       logger,
     });
     const server = await listen(app, config.PORT, config.HOST);
@@ -176,7 +183,8 @@ function formatStatus(c: NonNullable<Awaited<ReturnType<typeof getConversion>>>)
     `phase        ${c.phase}`,
     `source       ${c.audioId ? `audio ${c.audioId}` : ''}${c.taskId ? ` task ${c.taskId}` : ''}`,
     `provider     ${c.wavTaskId ?? '-'}`,
-    `callbacks    ${c.callbacks.received} received, ${c.callbacks.ignored} ignored; polls ${c.polls}`,
+    `callbacks    ${c.callbacks.received} received (${c.callbacks.duplicates} duplicate, ${c.callbacks.mismatched} for another task, ${c.callbacks.malformed} malformed); polls ${c.polls}`,
+    `download     ${c.downloadAttempts} attempts, ${c.urlRefreshes} URL refreshes`,
   ];
   if (c.answeredBy) lines.push(`answered by  ${c.answeredBy} at ${c.answeredAt}`);
   if (c.result) lines.push(`file         ${c.result.path} (${c.result.bytes} bytes, sha256 ${c.result.sha256})`);

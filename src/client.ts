@@ -25,6 +25,7 @@ export const startConversionRequest = z
     taskId: id.optional().describe('The source music-generation taskId.'),
     pollIntervalSeconds: z.number().positive().max(3600).optional().describe('Record-info poll interval; default POLL_INTERVAL_SECONDS.'),
     deadlineSeconds: z.number().positive().max(7 * 24 * 3600).optional().describe('Overall wait; default CONVERSION_DEADLINE_SECONDS.'),
+    confirmCallbacks: z.boolean().optional().describe('Confirm success callbacks with record-info; default CONFIRM_CALLBACKS.'),
   })
   .strict()
   .refine((r) => r.audioId || r.taskId, { message: 'audioId or taskId is required', path: ['audioId'] });
@@ -36,6 +37,11 @@ export interface StartOptions {
   /** Used when the request does not set its own. */
   defaultPollIntervalSeconds?: number;
   defaultDeadlineSeconds?: number;
+  defaultConfirmCallbacks?: boolean;
+  /** Who starts conversions through this path (api, cli, code, demo); shown in the Temporal UI. */
+  startedBy?: string;
+  /** Workflow input not exposed to callers (e.g. tests shorten the history limit). */
+  input?: Partial<ConversionInput>;
 }
 
 export interface StartedConversion {
@@ -51,10 +57,15 @@ export function conversionIdFor(request: Pick<StartConversionRequest, 'conversio
 
 export async function startConversion(client: Client, request: StartConversionRequest, options: StartOptions): Promise<StartedConversion> {
   const conversionId = conversionIdFor(request);
+  const startedBy = options.startedBy ?? 'code';
   const input: ConversionInput = {
+    ...options.input,
     ...(request.taskId ? { taskId: request.taskId } : {}),
     ...(request.audioId ? { audioId: request.audioId } : {}),
+    startedBy,
   };
+  const confirmCallbacks = request.confirmCallbacks ?? options.defaultConfirmCallbacks;
+  if (confirmCallbacks !== undefined) input.confirmCallbacks = confirmCallbacks;
   const pollSeconds = request.pollIntervalSeconds ?? options.defaultPollIntervalSeconds;
   const deadlineSeconds = request.deadlineSeconds ?? options.defaultDeadlineSeconds;
   if (pollSeconds !== undefined) input.pollIntervalMs = Math.round(pollSeconds * 1000);
@@ -74,6 +85,11 @@ export async function startConversion(client: Client, request: StartConversionRe
         { key: WavStatus, value: 'submitting' },
       ],
       staticSummary: `WAV conversion of ${request.audioId ? `audio ${request.audioId}` : `task ${request.taskId}`}`,
+      staticDetails: [
+        `**source** audioId \`${request.audioId ?? '-'}\`, taskId \`${request.taskId ?? '-'}\``,
+        `**started by** ${startedBy}`,
+        `**polls** every ${(input.pollIntervalMs ?? 30_000) / 1000} s; callbacks ${input.confirmCallbacks === false ? 'trusted' : 'confirmed by record-info'}`,
+      ].join('\n\n'),
     });
     return { conversionId, runId: handle.firstExecutionRunId, created: true };
   } catch (err) {
@@ -101,11 +117,12 @@ export async function getConversion(client: Client, conversionId: string): Promi
   }
   const status = await handle.query(statusQuery);
   const workflowStatus = description.status.name;
-  // A cancelled or terminated run never reached its own 'failed' phase.
-  if (['CANCELLED', 'TERMINATED', 'TIMED_OUT'].includes(workflowStatus) && status.phase !== 'completed') {
+  // A terminated or timed-out run never reached a closing phase of its own.
+  if (['TERMINATED', 'TIMED_OUT'].includes(workflowStatus) && status.phase !== 'completed') {
     status.phase = 'failed';
     status.failure ??= { type: workflowStatus, message: `workflow ${workflowStatus.toLowerCase()}` };
   }
+  if (workflowStatus === 'CANCELLED') status.phase = 'cancelled';
   return { ...status, runId: description.runId, workflowStatus };
 }
 
@@ -114,8 +131,23 @@ export async function waitForConversion(client: Client, conversionId: string): P
   return client.workflow.getHandle<typeof convertToWav>(conversionId).result();
 }
 
-export async function cancelConversion(client: Client, conversionId: string): Promise<void> {
-  await client.workflow.getHandle(conversionId).cancel();
+/**
+ * Requests cancellation. A running download stops within its heartbeat timeout and removes its
+ * .part file before the conversion reports `cancelled`.
+ * @returns 'cancelling', 'not-found', or the closed workflow's status (e.g. 'COMPLETED')
+ */
+export async function cancelConversion(client: Client, conversionId: string): Promise<string> {
+  const handle = client.workflow.getHandle(conversionId);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return 'not-found';
+    throw err;
+  }
+  if (description.status.name !== 'RUNNING') return description.status.name;
+  await handle.cancel();
+  return 'cancelling';
 }
 
 /** The Temporal UI page of one conversion. */

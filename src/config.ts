@@ -31,6 +31,9 @@ export const configSchema = z.object({
   PROVIDER_API_KEY: z.string().min(1).optional().describe('Provider API key (Bearer). Without it `npm start` runs the sandbox provider.'),
   PROVIDER_VARIANT: z.enum(['sunoapi', 'kie']).default('sunoapi').describe('Which reading of ambiguous codes applies (429 = out of credits on `sunoapi`, rate limit on `kie`).'),
   PROVIDER_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one provider API request.'),
+  PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2).describe('Provider calls (submit, poll) per second across all workers: 2/s is the documented 20 per 10 s.'),
+  PROVIDER_RETRY_BASE_MS: positiveInt.default(2000).describe('First delay before retrying a rate-limited or failed provider call; doubles per attempt (max 2 min), with jitter.'),
+  CONFIRM_CALLBACKS: bool.default(true).describe('Confirm each success callback with one record-info call and download the URL it gives.'),
 
   POLL_INTERVAL_SECONDS: z.coerce.number().positive().default(30).describe('Default record-info poll interval while no callback has answered.'),
   CONVERSION_DEADLINE_SECONDS: z.coerce.number().positive().default(3600).describe('Default overall wait for a terminal answer.'),

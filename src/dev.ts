@@ -6,7 +6,7 @@ import { publicBaseUrl, temporalUiUrl, type Config } from './config';
 import { createLogger } from './logger';
 import { startSandbox, type Sandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { connectClient, connectWorker, inProject, projectDir, providerClient, resolveCallbackSecret, startDefaults } from './services';
+import { connectClient, connectWorker, inProject, projectDir, resolveCallbackSecret, startDefaults, workerOptions } from './services';
 import { obtainTemporalCli, startDevServer } from './temporal';
 import { parseWavHeader, WAV_HEADER_SCAN_BYTES } from './wav';
 import { createWorker } from './worker';
@@ -66,7 +66,7 @@ export async function runDev(config: Config): Promise<void> {
         namespace: config.TEMPORAL_NAMESPACE,
         callbackSecret,
         temporalUiUrl: uiUrl,
-        start: startDefaults(config),
+        start: startDefaults(config, 'api'),
         logger,
       }),
       config.PORT,
@@ -76,17 +76,7 @@ export async function runDev(config: Config): Promise<void> {
 
     const connection = await connectWorker(config);
     cleanups.push(() => connection.close());
-    const worker = await createWorker({
-      connection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: {
-        provider: providerClient(config, sandbox?.url),
-        publicBaseUrl: publicBaseUrl(config, server.port),
-        callbackSecret,
-        outputDir: inProject(config.WAV_OUTPUT_DIR),
-      },
-    });
+    const worker = await createWorker(await workerOptions(config, connection, publicBaseUrl(config, server.port), sandbox?.url));
     const workerRun = worker.run();
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -110,7 +100,7 @@ export async function runDev(config: Config): Promise<void> {
 /** Converts a demo track end to end and proves the file on disk is the one the provider served. */
 async function runDemo(config: Config, client: Awaited<ReturnType<typeof connectClient>>, sandbox: Sandbox, uiUrl: string) {
   const audioId = `demo-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
-  const { conversionId } = await startConversion(client, { audioId }, startDefaults(config));
+  const { conversionId } = await startConversion(client, { audioId }, startDefaults(config, 'demo'));
   say(`demo: converting ${audioId} (${conversionUiUrl(uiUrl, config.TEMPORAL_NAMESPACE, conversionId)})`);
   const result = await watchConversion(client, conversionId, (phase, s) =>
     say(`demo: ${phase}${phase !== 'submitting' && s.wavTaskId ? ` (provider task ${s.wavTaskId})` : ''}`),);

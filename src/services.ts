@@ -4,7 +4,9 @@ import { dirname, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, type Config } from './config';
+import type { StartOptions } from './client';
 import { ProviderClient } from './provider';
+import type { WorkerOptions } from './worker';
 
 /** Wiring shared by the entry points: every long-lived dependency built from the configuration. */
 
@@ -55,8 +57,27 @@ export function connectWorker(config: Config): Promise<NativeConnection> {
   return NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 }
 
-export const startDefaults = (config: Config) => ({
+export const startDefaults = (config: Config, startedBy: string): StartOptions => ({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   defaultPollIntervalSeconds: config.POLL_INTERVAL_SECONDS,
   defaultDeadlineSeconds: config.CONVERSION_DEADLINE_SECONDS,
+  defaultConfirmCallbacks: config.CONFIRM_CALLBACKS,
+  startedBy,
 });
+
+/** Everything a worker process needs, from the configuration. */
+export async function workerOptions(config: Config, connection: NativeConnection, publicUrl: string, sandboxUrl?: string): Promise<WorkerOptions> {
+  return {
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    providerRatePerSecond: config.PROVIDER_RATE_LIMIT_PER_SECOND,
+    activities: {
+      provider: providerClient(config, sandboxUrl),
+      publicBaseUrl: publicUrl,
+      callbackSecret: await resolveCallbackSecret(config),
+      outputDir: inProject(config.WAV_OUTPUT_DIR),
+      retryBackoff: { baseMs: config.PROVIDER_RETRY_BASE_MS, maxMs: 120_000 },
+    },
+  };
+}

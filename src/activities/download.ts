@@ -51,7 +51,10 @@ export function createDownloadWav({ outputDir }: DownloadDeps) {
     }
     const announced = Number(response.headers.get('content-length') ?? NaN);
 
-    const meter = new DownloadMeter((bytes) => ctx.heartbeat({ bytes, total: Number.isFinite(announced) ? announced : undefined }));
+    const total = Number.isFinite(announced) ? announced : undefined;
+    const meter = new DownloadMeter();
+    // Heartbeats carry progress, and are how a cancellation reaches a download that is stalled.
+    const heartbeat = setInterval(() => ctx.heartbeat({ bytes: meter.bytes, total }), HEARTBEAT_EVERY_MS);
     try {
       await pipeline(Readable.fromWeb(response.body), meter, createWriteStream(partPath), { signal: ctx.cancellationSignal });
       await fsync(partPath);
@@ -59,6 +62,8 @@ export function createDownloadWav({ outputDir }: DownloadDeps) {
       await rm(partPath, { force: true });
       if (ctx.cancellationSignal.aborted) throw err;
       throw ApplicationFailure.retryable(`download interrupted after ${meter.bytes} bytes: ${errorMessage(err)}`, FailureType.DownloadFailed);
+    } finally {
+      clearInterval(heartbeat);
     }
 
     try {
@@ -77,6 +82,7 @@ export function createDownloadWav({ outputDir }: DownloadDeps) {
         channels: wav.channels,
         bitsPerSample: wav.bitsPerSample,
         durationSeconds: wav.durationSeconds,
+        attempt: ctx.info.attempt,
       };
     } catch (err) {
       await rm(partPath, { force: true });
@@ -95,17 +101,12 @@ function verifyWav(head: Buffer, bytes: number) {
   }
 }
 
-/** Counts, hashes and keeps the head of the bytes flowing through; reports progress at most once a second. */
+/** Counts, hashes and keeps the head of the bytes flowing through. */
 class DownloadMeter extends Transform {
   bytes = 0;
   private readonly hash = createHash('sha256');
   private readonly headChunks: Buffer[] = [];
   private headBytes = 0;
-  private lastReport = 0;
-
-  constructor(private readonly report: (bytes: number) => void) {
-    super();
-  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
@@ -114,11 +115,6 @@ class DownloadMeter extends Transform {
       const slice = chunk.subarray(0, WAV_HEADER_SCAN_BYTES - this.headBytes);
       this.headChunks.push(Buffer.from(slice));
       this.headBytes += slice.length;
-    }
-    const now = Date.now();
-    if (now - this.lastReport >= HEARTBEAT_EVERY_MS) {
-      this.lastReport = now;
-      this.report(this.bytes);
     }
     done(null, chunk);
   }

@@ -1,6 +1,7 @@
 import type { ProviderClient } from '../provider';
 import { createDownloadWav } from './download';
 import { createPollConversion } from './poll';
+import type { RetryBackoff } from './provider-failure';
 import { createSubmitConversion } from './submit';
 
 export interface ActivityDeps {
@@ -8,17 +9,26 @@ export interface ActivityDeps {
   publicBaseUrl: string;
   callbackSecret: string;
   outputDir: string;
+  /** Backoff of retryable provider refusals (rate limits, outages). */
+  retryBackoff: RetryBackoff;
 }
 
-/** Activity factory: dependencies are injected once, when the worker starts. */
-export function createActivities(deps: ActivityDeps) {
+/** Activities that call the provider: they run on the rate-limited provider queue. */
+export function createProviderActivities(deps: ActivityDeps) {
   return {
     submitConversion: createSubmitConversion(deps),
     pollConversion: createPollConversion(deps),
+  };
+}
+
+/** Activities that stay on the main queue, next to the workflows. */
+export function createFileActivities(deps: ActivityDeps) {
+  return {
     downloadWav: createDownloadWav(deps),
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+export type Activities = ReturnType<typeof createProviderActivities> & ReturnType<typeof createFileActivities>;
+export type { RetryBackoff } from './provider-failure';
 export type { SubmitInput } from './submit';
 export type { DownloadInput } from './download';

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { callbackUrl, type ProviderClient, type SubmitResult } from '../provider';
-import { toApplicationFailure } from './provider-failure';
+import { toApplicationFailure, type RetryBackoff } from './provider-failure';
 
 export interface SubmitInput {
   conversionId: string;
@@ -13,9 +13,10 @@ export interface SubmitDeps {
   /** Where the provider can reach our callback receiver. */
   publicBaseUrl: string;
   callbackSecret: string;
+  retryBackoff: RetryBackoff;
 }
 
-export function createSubmitConversion({ provider, publicBaseUrl, callbackSecret }: SubmitDeps) {
+export function createSubmitConversion({ provider, publicBaseUrl, callbackSecret, retryBackoff }: SubmitDeps) {
   return async function submitConversion({ conversionId, taskId, audioId }: SubmitInput): Promise<SubmitResult> {
     const callBackUrl = callbackUrl(publicBaseUrl, conversionId, callbackSecret);
     try {
@@ -23,7 +24,7 @@ export function createSubmitConversion({ provider, publicBaseUrl, callbackSecret
       Context.current().log.info('conversion submitted', { wavTaskId: result.taskId, adopted: result.adopted });
       return result;
     } catch (err) {
-      throw toApplicationFailure(err);
+      throw toApplicationFailure(err, Context.current().info.attempt, retryBackoff);
     }
   };
 }

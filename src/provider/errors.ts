@@ -48,6 +48,9 @@ export function classifyProviderCode(code: number, variant: ProviderVariant): { 
       return { type: FailureType.ProviderRateLimited, retryable: true };
     case 505:
       return { type: FailureType.ProviderFeatureDisabled, retryable: false };
+    case 455:
+      // Maintenance: in the 4xx range, but it passes.
+      return { type: FailureType.ProviderUnavailable, retryable: true };
     default:
       if (code >= 400 && code < 500) return { type: FailureType.InvalidRequest, retryable: false };
       // 0 (no answer), 455 (maintenance), 500, 501, 408 and anything unknown: try again later.

@@ -7,6 +7,8 @@ import type { SandboxTask } from './task-store';
  * `audioWavUrl`, ISO dates and `musicIndex`.
  */
 export function callbackBody(task: SandboxTask, variant: ProviderVariant, fileUrl: string | undefined) {
+  // A body that fails validation: the task id is missing.
+  if (task.scenario.malformedCallback) return { code: 200, msg: 'success', data: { audio_wav_url: fileUrl ?? null } };
   const failure = task.scenario.failure;
   const url = failure ? null : (fileUrl ?? null);
   const data = variant === 'kie' ? { task_id: task.wavTaskId, audioWavUrl: url } : { task_id: task.wavTaskId, audio_wav_url: url };
@@ -15,17 +17,18 @@ export function callbackBody(task: SandboxTask, variant: ProviderVariant, fileUr
     : { code: 200, msg: 'success', data };
 }
 
+/** `fileUrl` is given only when this answer should carry one. */
 export function recordInfoData(task: SandboxTask, variant: ProviderVariant, fileUrl: string | undefined) {
   const date = (d: Date | undefined) => (d ? (variant === 'kie' ? d.toISOString() : d.toISOString().slice(0, 19).replace('T', ' ')) : null);
-  const succeeded = task.state === 'SUCCESS';
+  const state = task.state === 'PENDING' ? (task.scenario.pendingState ?? 'PENDING') : task.state;
   return {
     taskId: task.wavTaskId,
     musicId: task.audioId ?? task.sourceTaskId ?? '',
     callbackUrl: task.callBackUrl,
     ...(variant === 'kie' ? { musicIndex: 0 } : {}),
     completeTime: date(task.completeTime),
-    response: succeeded && fileUrl ? { audioWavUrl: fileUrl } : null,
-    successFlag: task.state,
+    response: fileUrl ? { audioWavUrl: fileUrl } : null,
+    successFlag: state,
     createTime: date(task.createTime),
     errorCode: task.errorCode ?? (variant === 'kie' ? 0 : null),
     errorMessage: task.errorMessage ?? null,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,22 +51,31 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   await mkdir(fileDir, { recursive: true });
   let baseUrl = '';
 
-  const fileUrl = (task: SandboxTask) => (task.file ? `${baseUrl}/files/${task.wavTaskId}.wav` : undefined);
+  const refusals = new Map<string, number>();
+  // Each URL handed out is numbered so that the first `expiredUrls` of them can answer 410.
+  const fileUrl = (task: SandboxTask) => (task.file ? `${baseUrl}/files/${task.wavTaskId}.wav?v=${task.urlsIssued++}` : undefined);
+  /** The URL record-info reveals now, if any: never before success, and not during SUCCESS-without-URL answers. */
+  const recordUrl = (task: SandboxTask) => {
+    if (task.state === 'PENDING') return undefined;
+    task.pollsAnswered++;
+    if (task.state === 'SUCCESS' && task.pollsAnswered <= (task.scenario.successWithoutUrlPolls ?? 0)) return undefined;
+    return fileUrl(task);
+  };
 
   const complete = async (task: SandboxTask) => {
-    const failure = task.scenario.failure;
-    task.completeTime = new Date();
-    if (failure) {
-      task.state = failure.state;
-      task.errorCode = failure.callbackCode;
-      task.errorMessage = failure.msg ?? 'WAV format conversion failed';
-    } else {
+    const { failure, callbackExceptionWithUrl } = task.scenario;
+    if (!failure || (failure.state === 'CALLBACK_EXCEPTION' && callbackExceptionWithUrl)) {
       const wav = synthesizeWav({ seconds: task.scenario.wavSeconds ?? options.wavSeconds, frequencyHz: toneFor(task.wavTaskId) });
       const path = join(fileDir, `${task.wavTaskId}.wav`);
       await writeFile(path, wav);
       task.file = { path, bytes: wav.length, sha256: createHash('sha256').update(wav).digest('hex') };
-      task.state = 'SUCCESS';
     }
+    task.completeTime = new Date();
+    if (failure) {
+      task.errorCode = failure.callbackCode;
+      task.errorMessage = failure.msg ?? 'WAV format conversion failed';
+    }
+    task.state = failure ? failure.state : 'SUCCESS';
     if (task.scenario.callback === 'drop') return;
     const body = callbackBody(task, options.variant, fileUrl(task));
     const copies = Math.max(1, task.scenario.callbackCopies ?? 1);
@@ -95,10 +104,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (!callBackUrl) return void res.json(envelope(invalid, 'Please enter callBackUrl'));
     if (!sourceTaskId && !audioId) return void res.json(envelope(invalid, 'Provide either taskId or audioId'));
 
+    const scenarioKey = audioId && scenarios.has(audioId) ? audioId : (sourceTaskId ?? audioId ?? '');
+    const scenario = scenarios.get(scenarioKey) ?? {};
+    const refused = refusals.get(scenarioKey) ?? 0;
+    const refusal = scenario.refuseSubmit?.[refused];
+    if (refusal !== undefined) {
+      refusals.set(scenarioKey, refused + 1);
+      return void res.json(envelope(refusal, `refused by scenario (${refusal})`));
+    }
+
     const earlier = store.existing(sourceTaskId, audioId);
     if (earlier) return void res.json(envelope(409, 'WAV record already exists', { taskId: earlier.wavTaskId }));
 
-    const scenario = scenarios.get(audioId ?? '') ?? scenarios.get(sourceTaskId ?? '') ?? {};
     const task: SandboxTask = {
       wavTaskId: randomBytes(16).toString('hex'),
       sourceTaskId,
@@ -108,6 +125,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       scenario,
       createTime: new Date(),
       fileRequests: 0,
+      urlsIssued: 0,
+      pollsAnswered: 0,
     };
     store.add(task);
     if (scenario.callbackBeforeSubmitResponse) {
@@ -127,7 +146,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const task = typeof req.query.taskId === 'string' ? store.get(req.query.taskId) : undefined;
     // Observed in the wild: "not found" inside an HTTP 200 body.
     if (!task) return void res.json(envelope(404, 'Task not found'));
-    res.json(envelope(200, 'success', recordInfoData(task, options.variant, fileUrl(task))));
+    res.json(envelope(200, 'success', recordInfoData(task, options.variant, recordUrl(task))));
   });
 
   // Express's static sender gives Range, ETag and Last-Modified: what a real file host offers.
@@ -135,6 +154,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const task = store.get(req.params.name.replace(/\.wav$/, ''));
     if (!task?.file) return void res.status(404).end();
     task.fileRequests++;
+    if (Number(req.query.v ?? 0) < (task.scenario.expiredUrls ?? 0)) return void res.status(410).send('link expired');
+    const rate = task.scenario.throttleBytesPerSecond;
+    if (rate) return void serveThrottled(res, task.file.path, task.file.bytes, rate);
     res.sendFile(task.file.path, { headers: { 'content-type': 'audio/wav' } }, (err) => err && next(err));
   });
 
@@ -172,6 +194,23 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (ownDir) await rm(fileDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A slow file host: a tenth of the rate every 100 ms, until done or the client goes away. */
+async function serveThrottled(res: Response, path: string, bytes: number, bytesPerSecond: number): Promise<void> {
+  res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': bytes });
+  const step = Math.max(1, Math.floor(bytesPerSecond / 10));
+  const file = await open(path);
+  try {
+    for (let at = 0; at < bytes && !res.destroyed; at += step) {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(step), 0, step, at);
+      res.write(buffer.subarray(0, bytesRead));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await file.close();
+    res.end();
+  }
 }
 
 /** A different tone per task, so every served file has its own hash. */

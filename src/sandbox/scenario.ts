@@ -2,18 +2,30 @@
 export interface Scenario {
   /** From submit to the terminal state. Default: the sandbox's conversionDelayMs. */
   conversionDelayMs?: number;
+  /** Codes answered to the first submits, one per request, before the submit is accepted (e.g. [430, 455]). */
+  refuseSubmit?: number[];
   /** End in this failed state and send this callback code instead of succeeding. */
   failure?: { state: FailedState; callbackCode: number; msg?: string };
+  /** With failure state CALLBACK_EXCEPTION: the conversion itself worked, so record-info has the URL. */
+  callbackExceptionWithUrl?: boolean;
+  /** The state record-info reports before completion. Default PENDING (unknown states must be tolerated). */
+  pendingState?: string;
+  /** After success, this many record-info answers still say SUCCESS without a URL. */
+  successWithoutUrlPolls?: number;
+  /** The first N file URLs handed out (by callback or record-info) answer 410 Gone. */
+  expiredUrls?: number;
   /** `drop` never sends the callback, so only polling can notice the outcome. */
   callback?: 'deliver' | 'drop';
+  /** Send a callback body that fails validation (no task id), as a broken provider would. */
+  malformedCallback?: boolean;
   /** How many copies of the callback to send (the provider documents duplicates). Default 1. */
   callbackCopies?: number;
   /** Finish the task and deliver its callback before answering the submit request. */
   callbackBeforeSubmitResponse?: boolean;
   /** Length of the WAV served. Default: the sandbox's wavSeconds. */
   wavSeconds?: number;
+  /** Serve the file at this rate, for downloads that must still be running when something happens. */
+  throttleBytesPerSecond?: number;
 }
 
 export type FailedState = 'CREATE_TASK_FAILED' | 'GENERATE_WAV_FAILED' | 'GENERATE_AUDIO_FAILED' | 'CALLBACK_EXCEPTION';
-
-export const failedStates: readonly FailedState[] = ['CREATE_TASK_FAILED', 'GENERATE_WAV_FAILED', 'GENERATE_AUDIO_FAILED', 'CALLBACK_EXCEPTION'];

@@ -20,8 +20,12 @@ export interface SandboxTask {
   errorCode?: number;
   errorMessage?: string;
   file?: ServedFile;
-  /** Requests for the file, whole or ranged. */
+  /** Requests for the file, whole or ranged, expired URLs included. */
   fileRequests: number;
+  /** File URLs handed out so far; each carries its number, so early ones can be made to expire. */
+  urlsIssued: number;
+  /** record-info answers given since completion. */
+  pollsAnswered: number;
 }
 
 /** The sandbox's memory of every task it created: what the 409 rule and the test assertions read. */

@@ -1,7 +1,7 @@
-import { Router, json, type Request, type Response, type NextFunction } from 'express';
+import { Router, raw, type Request, type Response, type NextFunction } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseCallback, verifyCallbackSignature } from '../provider';
-import { providerCallbackSignal } from '../workflows';
+import { malformedCallbackSignal, MAX_MALFORMED_BODY_BYTES, providerCallbackSignal } from '../workflows';
 import type { Logger } from '../logger';
 import { sendProblem } from './problem';
 
@@ -12,6 +12,17 @@ export interface CallbackRouteDeps {
 }
 
 const MAX_BODY = '64kb';
+/** Raw bodies are never logged beyond this. */
+const LOGGED_BODY_BYTES = 1024;
+
+/** Invalid JSON is a body that fails validation like any other. */
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * POST /callbacks/wav/:workflowId/:sig. Answers 200 only once Temporal has durably accepted the
@@ -31,20 +42,29 @@ export function callbackRouter({ client, callbackSecret, logger }: CallbackRoute
     sendProblem(res, 415, 'Unsupported Media Type', 'callbacks must be application/json');
   };
 
-  router.post('/callbacks/wav/:workflowId/:sig', verifySignature, requireJson, json({ limit: MAX_BODY }), async (req, res) => {
+  router.post('/callbacks/wav/:workflowId/:sig', verifySignature, requireJson, raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
     const started = process.hrtime.bigint();
     const workflowId = req.params.workflowId;
+    const handle = client.workflow.getHandle(workflowId);
     const done = (outcome: string, extra: Record<string, unknown> = {}) =>
       log.info({ workflowId, outcome, latencyMs: Number(process.hrtime.bigint() - started) / 1e6, ...extra }, 'callback');
 
-    const parsed = parseCallback(req.body);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const parsed = parseCallback(parseJson(body));
     if (!parsed.ok) {
-      done('malformed', { error: parsed.error });
+      // Authentic but broken: make it visible in the workflow's history, and tell the provider 400.
+      const signalled = await handle
+        .signal(malformedCallbackSignal, { body: body.subarray(0, MAX_MALFORMED_BODY_BYTES).toString('utf8'), error: parsed.error })
+        .then(
+          () => true,
+          () => false,
+        );
+      done('malformed', { error: parsed.error, signalled, body: body.subarray(0, LOGGED_BODY_BYTES).toString('utf8') });
       return sendProblem(res, 400, 'Bad Request', parsed.error);
     }
     const callback = parsed.value;
     try {
-      await client.workflow.getHandle(workflowId).signal(providerCallbackSignal, callback);
+      await handle.signal(providerCallbackSignal, callback);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         // Closed (or never ours): acknowledge so the provider stops retrying.

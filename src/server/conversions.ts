@@ -1,6 +1,6 @@
 import { Router, json } from 'express';
 import type { Client } from '@temporalio/client';
-import { conversionUiUrl, getConversion, startConversion, startConversionRequest, type StartOptions } from '../client';
+import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, type StartOptions } from '../client';
 import { describeIssues } from '../provider';
 import { sendProblem } from './problem';
 
@@ -31,6 +31,13 @@ export function conversionsRouter({ client, namespace, temporalUiUrl, start }: C
     const conversion = await getConversion(client, req.params.id);
     if (!conversion) return sendProblem(res, 404, 'Not Found', `no conversion with id ${req.params.id}`);
     res.json({ ...conversion, ...links(conversion.conversionId) });
+  });
+
+  router.delete('/v1/conversions/:id', async (req, res) => {
+    const outcome = await cancelConversion(client, req.params.id);
+    if (outcome === 'not-found') return sendProblem(res, 404, 'Not Found', `no conversion with id ${req.params.id}`);
+    if (outcome !== 'cancelling') return sendProblem(res, 409, 'Conflict', `conversion ${req.params.id} is already closed (${outcome})`);
+    res.status(202).json({ conversionId: req.params.id, status: 'cancelling', ...links(req.params.id) });
   });
 
   return router;

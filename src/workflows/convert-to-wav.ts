@@ -1,7 +1,9 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   condition,
+  continueAsNew,
   isCancellation,
   log,
   proxyActivities,
@@ -16,8 +18,12 @@ import type { ProviderCallback } from '../provider/types';
 import { interpretCallback, interpretRecord, type Answer } from './answers';
 import {
   DEFAULT_DEADLINE_MS,
+  DEFAULT_HISTORY_EVENT_LIMIT,
   DEFAULT_POLL_INTERVAL_MS,
+  malformedCallbackSignal,
+  MAX_URL_REFRESHES,
   providerCallbackSignal,
+  providerTaskQueue,
   statusQuery,
   WavProviderTaskId,
   WavStatus,
@@ -29,30 +35,23 @@ import {
   type Phase,
 } from './messages';
 
-const { submitConversion } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  // Rate limits and provider outages retry with backoff; refusals are non-retryable failures.
-  scheduleToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
-});
-
-const { pollConversion } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  // A poll that keeps failing is only a missed poll: the next interval tries again.
-  retry: { initialInterval: '1 second', maximumAttempts: 3 },
-});
-
 const { downloadWav } = proxyActivities<Activities>({
+  summary: 'download the WAV',
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
+  // The activity removes its .part file before the workflow reports the cancellation.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
-/** Kept for inspection; older ones are dropped so history-derived state stays small. */
-const MAX_IGNORED_CALLBACKS = 20;
+/** Kept for inspection; older ones are dropped so the query result stays small. */
+const MAX_KEPT_CALLBACKS = 20;
+const MAX_KEPT_MALFORMED = 5;
 
 /** Poll failures after which waiting longer cannot help. */
 const FATAL_POLL_FAILURES: readonly string[] = [FailureType.ProviderUnauthorized, FailureType.InsufficientCredits];
+
+type Decided = Exclude<Answer, { kind: 'pending' }>;
 
 /**
  * One conversion: submit, wait for the first terminal answer from a callback or a poll, download.
@@ -60,41 +59,51 @@ const FATAL_POLL_FAILURES: readonly string[] = [FailureType.ProviderUnauthorized
 export async function convertToWav(input: ConversionInput): Promise<ConversionResult> {
   const info = workflowInfo();
   const pollIntervalMs = input.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-  const deadline = info.startTime.getTime() + (input.deadlineMs ?? DEFAULT_DEADLINE_MS);
+  const confirmCallbacks = input.confirmCallbacks ?? true;
+  const historyEventLimit = input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT;
+  const status: ConversionStatus = input.carried ? { ...input.carried, runs: input.carried.runs + 1 } : initialStatus(input);
 
-  const status: ConversionStatus = {
-    conversionId: info.workflowId,
-    phase: 'submitting',
-    phases: [{ phase: 'submitting', at: info.startTime.toISOString() }],
-    ...(input.taskId ? { taskId: input.taskId } : {}),
-    ...(input.audioId ? { audioId: input.audioId } : {}),
-    callbacks: { received: 0, ignored: 0 },
-    ignoredCallbacks: [],
-    polls: 0,
-    startedAt: info.startTime.toISOString(),
-  };
-  let answer: Exclude<Answer, { kind: 'pending' }> | undefined;
+  // The provider's activities go through a queue whose worker enforces the provider's rate limit.
+  const { submitConversion, pollConversion } = proxyActivities<Activities>({
+    taskQueue: providerTaskQueue(info.taskQueue),
+    startToCloseTimeout: '1 minute',
+    // Rate limits and outages retry (the activity sets a jittered delay); refusals are non-retryable.
+    scheduleToCloseTimeout: '30 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
+  });
+
+  let answer: Decided | undefined;
+  /** The URL of a success callback awaiting its confirmation by record-info. */
+  let claim: string | undefined;
   // Callbacks that arrive before submit returns cannot be matched to a task id yet.
   const earlyCallbacks: ProviderCallback[] = [];
 
   const ignore = (callback: ProviderCallback, reason: IgnoredCallback['reason']) => {
-    status.callbacks.ignored++;
-    status.ignoredCallbacks.push({ reason, taskId: callback.taskId, code: callback.code, msg: callback.msg, at: new Date().toISOString() });
-    if (status.ignoredCallbacks.length > MAX_IGNORED_CALLBACKS) status.ignoredCallbacks.shift();
+    status.ignoredCallbacks.push({ reason, taskId: callback.taskId, code: callback.code, msg: callback.msg, at: now() });
+    if (status.ignoredCallbacks.length > MAX_KEPT_CALLBACKS) status.ignoredCallbacks.shift();
   };
-  const decide = (candidate: Answer, source: AnswerSource): boolean => {
-    if (candidate.kind === 'pending' || answer) return false;
+  const decide = (candidate: Decided, source: AnswerSource) => {
+    if (answer) return;
     answer = candidate;
     status.answeredBy = source;
-    status.answeredAt = new Date().toISOString();
-    return true;
+    status.answeredAt = now();
   };
   const consider = (callback: ProviderCallback) => {
-    if (callback.taskId !== status.wavTaskId) return ignore(callback, 'other-task');
-    if (answer) return ignore(callback, 'after-outcome');
+    if (callback.taskId !== status.wavTaskId) {
+      status.callbacks.mismatched++;
+      return ignore(callback, 'other-task');
+    }
+    if (answer || claim !== undefined) {
+      status.callbacks.duplicates++;
+      return ignore(callback, 'after-outcome');
+    }
     const candidate = interpretCallback(callback);
-    if (candidate.kind === 'pending') return ignore(callback, 'no-url');
-    decide(candidate, 'callback');
+    if (candidate.kind === 'pending') {
+      status.callbacks.withoutUrl++;
+      return ignore(callback, 'no-url');
+    }
+    if (candidate.kind === 'success' && confirmCallbacks) claim = candidate.url;
+    else decide(candidate, 'callback');
   };
 
   setHandler(providerCallbackSignal, (callback) => {
@@ -102,11 +111,16 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     if (status.wavTaskId === undefined) earlyCallbacks.push(callback);
     else consider(callback);
   });
+  setHandler(malformedCallbackSignal, ({ body, error }) => {
+    status.callbacks.malformed++;
+    status.malformedCallbacks.push({ error, body: body.slice(0, 1024), at: now() });
+    if (status.malformedCallbacks.length > MAX_KEPT_MALFORMED) status.malformedCallbacks.shift();
+  });
   setHandler(statusQuery, () => status);
 
   const enter = (phase: Phase, details: string) => {
     status.phase = phase;
-    status.phases.push({ phase, at: new Date().toISOString() });
+    status.phases.push({ phase, at: now() });
     upsertSearchAttributes([{ key: WavStatus, value: phase }]);
     setCurrentDetails(details);
   };
@@ -115,50 +129,135 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     enter('failed', `**failed** ${type}: ${message}`);
     throw ApplicationFailure.create({ type, message, nonRetryable: true });
   };
+  /** An activity's typed failure becomes the conversion's; untyped ones (timeouts) get `fallback`. */
+  const failWith = (fallback: FailureType) => (err: unknown): never => {
+    if (isCancellation(err)) throw err;
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const type = cause instanceof ApplicationFailure && cause.type ? cause.type : fallback;
+    return fail(type, cause instanceof Error ? cause.message : String(cause));
+  };
 
-  setCurrentDetails('**submitting** to the provider');
-  const submitted = await submitConversion({ conversionId: info.workflowId, taskId: input.taskId, audioId: input.audioId });
-  status.wavTaskId = submitted.taskId;
-  upsertSearchAttributes([{ key: WavProviderTaskId, value: submitted.taskId }]);
-  enter('waiting', `**waiting** for provider task \`${submitted.taskId}\`${submitted.adopted ? ' (adopted from 409)' : ''}`);
-  for (const callback of earlyCallbacks.splice(0)) consider(callback);
-
-  const poll = async () => {
+  /** One record-info call. A poll that fails is only a missed poll, unless waiting cannot help. */
+  const poll = async (wavTaskId: string): Promise<Answer> => {
     status.polls++;
     try {
-      decide(interpretRecord(await pollConversion({ wavTaskId: submitted.taskId })), 'poll');
+      return interpretRecord(await pollConversion({ wavTaskId }));
     } catch (err) {
       if (isCancellation(err)) throw err;
       const cause = err instanceof ActivityFailure ? err.cause : undefined;
       if (cause instanceof ApplicationFailure && cause.type && FATAL_POLL_FAILURES.includes(cause.type)) fail(cause.type, cause.message);
       log.warn('poll failed; waiting for the next interval', { error: String(err) });
+      return { kind: 'pending', reason: 'poll-failed' };
     }
   };
 
-  while (!answer) {
-    const remaining = deadline - Date.now();
-    if (remaining > 0 && (await condition(() => answer !== undefined, Math.min(pollIntervalMs, remaining)))) break;
-    await poll();
-    if (!answer && Date.now() >= deadline) {
-      fail(FailureType.ConversionTimedOut, `no terminal answer within ${(input.deadlineMs ?? DEFAULT_DEADLINE_MS) / 1000} s`);
+  const submit = async (): Promise<string> => {
+    setCurrentDetails('**submitting** to the provider');
+    const submitted = await submitConversion({ conversionId: info.workflowId, taskId: input.taskId, audioId: input.audioId }).catch(failWith(FailureType.ProviderUnavailable));
+    status.wavTaskId = submitted.taskId;
+    if (submitted.adopted) status.adopted = true;
+    upsertSearchAttributes([{ key: WavProviderTaskId, value: submitted.taskId }]);
+    enter('waiting', `**waiting** for provider task \`${submitted.taskId}\`${submitted.adopted ? ' (adopted after 409)' : ''}`);
+    for (const callback of earlyCallbacks.splice(0)) consider(callback);
+    return submitted.taskId;
+  };
+
+  const waitForAnswer = async (wavTaskId: string): Promise<Decided> => {
+    const deadline = Date.parse(status.deadlineAt);
+    while (!answer) {
+      const { historyLength, continueAsNewSuggested } = workflowInfo();
+      if (claim === undefined && (historyLength >= historyEventLimit || continueAsNewSuggested)) {
+        // Long waits would grow the history without bound: start afresh, carrying everything.
+        return continueAsNew<typeof convertToWav>({ ...input, carried: status });
+      }
+      const wait = Math.max(0, Math.min(pollIntervalMs, deadline - Date.now()));
+      status.nextPollAt = new Date(Date.now() + wait).toISOString();
+      setCurrentDetails(
+        `**waiting** for provider task \`${wavTaskId}\`: ${status.callbacks.received} callbacks, ${status.polls} polls; ` +
+          `next poll at ${status.nextPollAt.slice(11, 19)} UTC`,
+      );
+      if (wait > 0) await condition(() => answer !== undefined || claim !== undefined, wait, { summary: 'wait for callback or next poll' });
+      if (answer) break;
+      if (claim !== undefined) {
+        // A success callback: believe record-info's URL, not the callback's.
+        claim = undefined;
+        const confirmed = await poll(wavTaskId);
+        if (confirmed.kind !== 'pending') decide(confirmed, confirmed.kind === 'success' ? 'callback' : 'poll');
+        continue;
+      }
+      const polled = await poll(wavTaskId);
+      if (polled.kind !== 'pending') decide(polled, 'poll');
+      else if (Date.now() >= deadline) {
+        fail(FailureType.ConversionTimedOut, `no terminal answer by ${status.deadlineAt} (${status.polls} polls, ${status.callbacks.received} callbacks)`);
+      }
     }
-  }
+    return answer;
+  };
 
-  // `answer` is set: the loop above only ends that way or by throwing.
-  const decided = answer as Exclude<Answer, { kind: 'pending' }>;
-  if (decided.kind === 'failure') return fail(decided.type, decided.message);
+  const download = async (wavTaskId: string, firstUrl: string): Promise<ConversionResult> => {
+    enter('downloading', `**downloading** the WAV for provider task \`${wavTaskId}\``);
+    let url = firstUrl;
+    for (;;) {
+      status.downloadAttempts++;
+      try {
+        const file = await downloadWav({ conversionId: info.workflowId, url });
+        status.downloadAttempts += file.attempt - 1;
+        return { ...file, wavTaskId, answeredBy: status.answeredBy ?? 'poll' };
+      } catch (err) {
+        const cause = err instanceof ActivityFailure ? err.cause : err;
+        if (!(cause instanceof ApplicationFailure && cause.type === FailureType.WavUrlExpired) || status.urlRefreshes >= MAX_URL_REFRESHES) {
+          return failWith(FailureType.DownloadFailed)(err);
+        }
+        const message = cause.message;
+        // The URL expired: record-info hands out a fresh one.
+        status.urlRefreshes++;
+        setCurrentDetails(`**downloading**: URL expired (${message}); asking record-info for a fresh one`);
+        const fresh = await poll(wavTaskId);
+        if (fresh.kind !== 'success') return fail(FailureType.WavUrlExpired, `${message}; record-info gave no fresh URL`);
+        url = fresh.url;
+      }
+    }
+  };
 
-  enter('downloading', `**downloading** the WAV for provider task \`${submitted.taskId}\``);
   try {
-    const download = await downloadWav({ conversionId: info.workflowId, url: decided.url });
-    status.result = { ...download, wavTaskId: submitted.taskId, answeredBy: status.answeredBy ?? 'poll' };
+    const wavTaskId = status.wavTaskId ?? (await submit());
+    if (input.carried) {
+      upsertSearchAttributes([
+        { key: WavProviderTaskId, value: wavTaskId },
+        { key: WavStatus, value: status.phase },
+      ]);
+    }
+    const decided = await waitForAnswer(wavTaskId);
+    if (decided.kind === 'failure') return fail(decided.type, decided.message);
+    status.result = await download(wavTaskId, decided.url);
+    status.completedAt = now();
+    enter('completed', `**completed** ${status.result.bytes} bytes, sha256 \`${status.result.sha256}\``);
+    return status.result;
   } catch (err) {
-    if (isCancellation(err)) throw err;
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    const type = cause instanceof ApplicationFailure && cause.type ? cause.type : FailureType.DownloadFailed;
-    return fail(type, cause instanceof Error ? cause.message : String(cause));
+    if (isCancellation(err)) enter('cancelled', '**cancelled**');
+    throw err;
   }
-  status.completedAt = new Date().toISOString();
-  enter('completed', `**completed** ${status.result.bytes} bytes, sha256 \`${status.result.sha256}\``);
-  return status.result;
 }
+
+function initialStatus(input: ConversionInput): ConversionStatus {
+  const info = workflowInfo();
+  return {
+    conversionId: info.workflowId,
+    phase: 'submitting',
+    phases: [{ phase: 'submitting', at: info.startTime.toISOString() }],
+    ...(input.taskId ? { taskId: input.taskId } : {}),
+    ...(input.audioId ? { audioId: input.audioId } : {}),
+    callbacks: { received: 0, duplicates: 0, mismatched: 0, withoutUrl: 0, malformed: 0 },
+    ignoredCallbacks: [],
+    malformedCallbacks: [],
+    polls: 0,
+    downloadAttempts: 0,
+    urlRefreshes: 0,
+    runs: 1,
+    startedAt: info.startTime.toISOString(),
+    deadlineAt: new Date(info.startTime.getTime() + (input.deadlineMs ?? DEFAULT_DEADLINE_MS)).toISOString(),
+  };
+}
+
+/** Workflow time: deterministic, replay-safe. */
+const now = () => new Date().toISOString();

@@ -13,10 +13,24 @@ export interface ConversionInput {
   pollIntervalMs?: number;
   /** Overall wait for a terminal answer before ConversionTimedOut. Default 1 h. */
   deadlineMs?: number;
+  /**
+   * Confirm a successful callback with one record-info call and download the URL record-info
+   * gives, so a leaked callback URL cannot inject a download URL. Default true.
+   */
+  confirmCallbacks?: boolean;
+  /** Continue-as-new once the history has this many events. Default 5,000 (Temporal warns at 10,240). */
+  historyEventLimit?: number;
+  /** Who started it (api, cli, code, demo), shown in the Temporal UI. */
+  startedBy?: string;
+  /** Set by continue-as-new: the state of the previous run, carried over. */
+  carried?: ConversionStatus;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 30_000;
 export const DEFAULT_DEADLINE_MS = 60 * 60_000;
+export const DEFAULT_HISTORY_EVENT_LIMIT = 5_000;
+/** A URL that keeps expiring is refreshed through record-info at most this many times. */
+export const MAX_URL_REFRESHES = 3;
 
 export interface DownloadResult {
   path: string;
@@ -27,6 +41,8 @@ export interface DownloadResult {
   channels: number;
   bitsPerSample: number;
   durationSeconds: number;
+  /** The activity attempt that produced the file (1 = first try). */
+  attempt: number;
 }
 
 export interface ConversionResult extends DownloadResult {
@@ -34,7 +50,7 @@ export interface ConversionResult extends DownloadResult {
   answeredBy: AnswerSource;
 }
 
-export type Phase = 'submitting' | 'waiting' | 'downloading' | 'completed' | 'failed';
+export type Phase = 'submitting' | 'waiting' | 'downloading' | 'completed' | 'failed' | 'cancelled';
 export type AnswerSource = 'callback' | 'poll';
 
 /** A callback that did not decide the outcome, kept (bounded) so an operator can see it. */
@@ -46,6 +62,14 @@ export interface IgnoredCallback {
   at: string;
 }
 
+/** A callback whose signature was valid but whose body did not validate. */
+export interface MalformedCallback {
+  /** The raw body, truncated to MAX_MALFORMED_BODY_BYTES by the receiver. */
+  body: string;
+  error: string;
+}
+export const MAX_MALFORMED_BODY_BYTES = 16 * 1024;
+
 export interface ConversionStatus {
   conversionId: string;
   phase: Phase;
@@ -54,10 +78,30 @@ export interface ConversionStatus {
   taskId?: string;
   audioId?: string;
   wavTaskId?: string;
-  callbacks: { received: number; ignored: number };
+  /** True when the provider answered 409 and its earlier WAV task was adopted. */
+  adopted?: boolean;
+  callbacks: {
+    received: number;
+    /** Copies that came after the outcome was known (duplicates and late ones). */
+    duplicates: number;
+    /** Callbacks for another task id. */
+    mismatched: number;
+    /** Success callbacks without a URL. */
+    withoutUrl: number;
+    malformed: number;
+  };
+  /** The last few ignored callbacks, newest last. */
   ignoredCallbacks: IgnoredCallback[];
+  /** The last few malformed callbacks (error and the first KiB of the body). */
+  malformedCallbacks: Array<MalformedCallback & { at: string }>;
   polls: number;
+  downloadAttempts: number;
+  urlRefreshes: number;
+  /** Runs of this conversion (continue-as-new adds one). */
+  runs: number;
   startedAt: string;
+  deadlineAt: string;
+  nextPollAt?: string;
   answeredAt?: string;
   answeredBy?: AnswerSource;
   completedAt?: string;
@@ -67,6 +111,8 @@ export interface ConversionStatus {
 
 /** Sent by the callback receiver with the normalized body. */
 export const providerCallbackSignal = defineSignal<[ProviderCallback]>('providerCallback');
+/** Sent by the callback receiver for an authentic callback whose body did not validate. */
+export const malformedCallbackSignal = defineSignal<[MalformedCallback]>('malformedCallback');
 export const statusQuery = defineQuery<ConversionStatus>('status');
 
 export const WavProviderTaskId = defineSearchAttributeKey('WavProviderTaskId', SearchAttributeType.KEYWORD);
@@ -75,3 +121,6 @@ export const WavStatus = defineSearchAttributeKey('WavStatus', SearchAttributeTy
 
 /** Registered on the namespace by the dev server module and the compose stack. */
 export const searchAttributeNames = [WavProviderTaskId.name, WavAudioId.name, WavStatus.name] as const;
+
+/** Activities that call the provider run on this queue, where the worker enforces the provider's rate limit. */
+export const providerTaskQueue = (taskQueue: string) => `${taskQueue}-provider`;

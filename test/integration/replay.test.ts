@@ -2,7 +2,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { waitForConversion } from '../../src/client';
+import { getConversion, waitForConversion } from '../../src/client';
+import type { Scenario } from '../../src/sandbox';
+import { waitFor } from '../support/wait-for';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 
 /**
@@ -21,10 +23,14 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function runAndFetch(name: string, scenario: Parameters<TestStack['sandbox']['setScenario']>[1], pollIntervalSeconds: number) {
+async function runAndFetch(name: string, scenario: Scenario, pollIntervalSeconds: number, cancelWhen?: string) {
   const audioId = uniqueId(name);
   stack.sandbox.setScenario(audioId, scenario);
   const { conversionId } = await stack.start({ audioId, pollIntervalSeconds });
+  if (cancelWhen) {
+    await waitFor(cancelWhen, async () => (await getConversion(stack.client, conversionId))?.phase === cancelWhen);
+    await stack.client.workflow.getHandle(conversionId).cancel();
+  }
   await waitForConversion(stack.client, conversionId).catch(() => undefined);
   return stack.client.workflow.getHandle(conversionId).fetchHistory();
 }
@@ -36,18 +42,30 @@ test('fresh histories of every kind of run replay without nondeterminism', async
     duplicates: await runAndFetch('replay-duplicates', { callbackCopies: 3 }, 600),
     'early-callback': await runAndFetch('replay-early', { callbackBeforeSubmitResponse: true }, 600),
     'failed-451': await runAndFetch('replay-451', { failure: { state: 'GENERATE_WAV_FAILED', callbackCode: 451 } }, 600),
+    'expired-url': await runAndFetch('replay-expired', { expiredUrls: 3 }, 600),
+    malformed: await runAndFetch('replay-malformed', { malformedCallback: true }, 1),
+    'cancelled-download': await runAndFetch('replay-cancel', { wavSeconds: 2, throttleBytesPerSecond: 64 * 1024 }, 600, 'downloading'),
   };
-  for (const [name, history] of Object.entries(runs)) {
-    await expect(Worker.runReplayHistory(bundle(), history, name)).resolves.toBeUndefined();
-    if (process.env.WAVFLOW_RECORD_HISTORIES === '1') await writeFile(join(fixtures, `${name}.json`), historyToJSON(history));
+  const histories = Object.entries(runs).map(([workflowId, history]) => ({ workflowId, history }));
+  await expectAllReplay(histories);
+  if (process.env.WAVFLOW_RECORD_HISTORIES === '1') {
+    for (const { workflowId, history } of histories) await writeFile(join(fixtures, `${workflowId}.json`), historyToJSON(history));
   }
 });
 
+async function expectAllReplay(histories: Array<{ workflowId: string; history: unknown }>) {
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories(bundle(), histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
+  }
+  expect(failures).toEqual([]);
+}
+
 test('recorded histories from earlier versions still replay', async () => {
   const files = (await readdir(fixtures)).filter((f) => f.endsWith('.json'));
-  expect(files.length).toBeGreaterThanOrEqual(5);
-  for (const file of files) {
-    const history: unknown = JSON.parse(await readFile(join(fixtures, file), 'utf8'));
-    await expect(Worker.runReplayHistory(bundle(), history, file)).resolves.toBeUndefined();
-  }
+  expect(files.length).toBeGreaterThanOrEqual(8);
+  const histories = await Promise.all(
+    files.map(async (file) => ({ workflowId: file, history: JSON.parse(await readFile(join(fixtures, file), 'utf8')) as unknown })),
+  );
+  await expectAllReplay(histories);
 });

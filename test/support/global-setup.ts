@@ -14,14 +14,17 @@ export default async function globalSetup(): Promise<void> {
   const projectDir = resolve(__dirname, '../..');
   const log = (message: string) => console.log(`[test setup] ${message}`);
   const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log });
+  const [port, uiPort] = [await freePort(), await freePort()];
   const [server, bundle] = await Promise.all([
-    freePort().then((port) => startDevServer({ cliPath, port, uiPort: null, namespace: 'default', log: () => {} })),
+    // With its Web UI: the browser test looks at conversions the way an operator does.
+    startDevServer({ cliPath, port, uiPort, namespace: 'default', log: () => {} }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
   ]);
   const bundlePath = join(tmpdir(), `wavflow-workflows-${process.pid}.js`);
   await writeFile(bundlePath, bundle.code);
   globalThis.wavflowTemporal = server;
   process.env.WAVFLOW_TEST_TEMPORAL_ADDRESS = server.address;
+  process.env.WAVFLOW_TEST_TEMPORAL_UI_URL = server.uiUrl;
   process.env.WAVFLOW_TEST_WORKFLOW_BUNDLE = bundlePath;
 }
 

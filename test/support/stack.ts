@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
-import { startConversion, type StartConversionRequest } from '../../src/client';
+import { startConversion, type StartConversionRequest, type StartOptions } from '../../src/client';
+import type { ConversionInput } from '../../src/workflows';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 import { createApp, listen, type RunningServer } from '../../src/server';
@@ -18,7 +19,7 @@ export interface TestStack {
   taskQueue: string;
   outputDir: string;
   callbackSecret: string;
-  start(request: StartConversionRequest): ReturnType<typeof startConversion>;
+  start(request: StartConversionRequest, options?: Partial<StartOptions>): ReturnType<typeof startConversion>;
   stop(): Promise<void>;
 }
 
@@ -26,7 +27,7 @@ export interface TestStack {
  * The real pipeline for one test file: the sandbox provider, the HTTP server and a worker on a
  * task queue of its own, all against the shared Temporal dev server started by global setup.
  */
-export async function startStack(sandboxOptions: Partial<SandboxOptions> = {}): Promise<TestStack> {
+export async function startStack(sandboxOptions: Partial<SandboxOptions> = {}, input: Partial<ConversionInput> = {}): Promise<TestStack> {
   const address = process.env.WAVFLOW_TEST_TEMPORAL_ADDRESS;
   const workflowBundlePath = process.env.WAVFLOW_TEST_WORKFLOW_BUNDLE;
   if (!address || !workflowBundlePath) throw new Error('integration tests need the global setup (run them through jest)');
@@ -46,7 +47,7 @@ export async function startStack(sandboxOptions: Partial<SandboxOptions> = {}): 
   const callbackSecret = randomBytes(24).toString('base64url');
   const outputDir = await mkdtemp(join(tmpdir(), 'wavflow-test-wav-'));
   const logger = pino({ level: 'silent' });
-  const startOptions = { taskQueue, defaultPollIntervalSeconds: 60 };
+  const startOptions = { taskQueue, defaultPollIntervalSeconds: 60, startedBy: 'test', input };
   const server = await listen(
     createApp({ client, namespace: 'default', callbackSecret, temporalUiUrl: 'http://127.0.0.1:8233', start: startOptions, logger }),
     0,
@@ -63,7 +64,10 @@ export async function startStack(sandboxOptions: Partial<SandboxOptions> = {}): 
       publicBaseUrl: server.url,
       callbackSecret,
       outputDir,
+      retryBackoff: { baseMs: 20, maxMs: 200 },
     },
+    // Tests run many conversions at once with short poll intervals.
+    providerRatePerSecond: 1_000,
   });
   const running = worker.run();
 
@@ -74,7 +78,7 @@ export async function startStack(sandboxOptions: Partial<SandboxOptions> = {}): 
     taskQueue,
     outputDir,
     callbackSecret,
-    start: (request) => startConversion(client, request, startOptions),
+    start: (request, options = {}) => startConversion(client, request, { ...startOptions, ...options }),
     stop: async () => {
       worker.shutdown();
       await running;

@@ -1,0 +1,256 @@
+import { readdir } from 'node:fs/promises';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { getConversion, waitForConversion } from '../../src/client';
+import { callbackSignature } from '../../src/provider';
+import type { Scenario } from '../../src/sandbox';
+import { startStack, uniqueId, type TestStack } from '../support/stack';
+import { waitFor } from '../support/wait-for';
+
+/** Every row of the README's outcome table, against the sandbox provider and the dev server. */
+
+let stack: TestStack;
+let kie: TestStack;
+beforeAll(async () => {
+  [stack, kie] = await Promise.all([startStack(), startStack({ variant: 'kie' })]);
+});
+afterAll(async () => {
+  await Promise.all([stack?.stop(), kie?.stop()]);
+});
+
+async function convert(scenario: Scenario, request: { pollIntervalSeconds?: number; deadlineSeconds?: number; confirmCallbacks?: boolean } = {}, on = stack) {
+  const audioId = uniqueId('outcome');
+  on.sandbox.setScenario(audioId, scenario);
+  const { conversionId } = await on.start({ audioId, pollIntervalSeconds: 600, ...request });
+  const outcome = await waitForConversion(on.client, conversionId).then(
+    (result) => ({ result, failure: undefined }),
+    (err: unknown) => ({ result: undefined, failure: failureOf(err) }),
+  );
+  const status = await getConversion(on.client, conversionId);
+  return { ...outcome, status, conversionId, audioId };
+}
+
+function failureOf(err: unknown): ApplicationFailure {
+  if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) return err.cause;
+  throw err;
+}
+
+const served = (on: TestStack, wavTaskId: string) => on.sandbox.task(wavTaskId)?.file?.sha256;
+
+describe('submit', () => {
+  test('409 adopts the earlier WAV task and continues', async () => {
+    const audioId = uniqueId('conflict');
+    const first = await stack.start({ audioId, conversionId: `first-${audioId}`, pollIntervalSeconds: 600 });
+    const firstResult = await waitForConversion(stack.client, first.conversionId);
+    const second = await stack.start({ audioId, conversionId: `second-${audioId}`, pollIntervalSeconds: 0.2 });
+
+    const result = await waitForConversion(stack.client, second.conversionId);
+
+    expect(result.wavTaskId).toBe(firstResult.wavTaskId);
+    expect(result.sha256).toBe(served(stack, result.wavTaskId));
+    expect(await getConversion(stack.client, second.conversionId)).toMatchObject({ adopted: true, answeredBy: 'poll' });
+  });
+
+  test.each([
+    [400, 'InvalidRequest'],
+    [401, 'ProviderUnauthorized'],
+    [402, 'InsufficientCredits'],
+    [404, 'ProviderNotFound'],
+    [413, 'InvalidRequest'],
+    [422, 'InvalidRequest'],
+    [429, 'InsufficientCredits'],
+    [505, 'ProviderFeatureDisabled'],
+  ])('%i fails at once with %s (sunoapi reading)', async (code, type) => {
+    const { failure, status, audioId } = await convert({ refuseSubmit: [code] });
+    expect(failure).toMatchObject({ type, nonRetryable: true });
+    expect(status).toMatchObject({ phase: 'failed', failure: { type } });
+    // One request only: no retry of a refusal.
+    expect(stack.sandbox.tasks().filter((t) => t.audioId === audioId)).toHaveLength(0);
+  });
+
+  test.each([[405], [430], [455], [500]])('%i is retried with backoff until the provider accepts', async (code) => {
+    const { result, status } = await convert({ refuseSubmit: [code, code] });
+    expect(result?.sha256).toBe(served(stack, result?.wavTaskId ?? ''));
+    expect(status?.phase).toBe('completed');
+  });
+
+  test('429 on a kie.ai-style provider is a rate limit: retried', async () => {
+    const { result } = await convert({ refuseSubmit: [429] }, {}, kie);
+    expect(result?.sha256).toBe(served(kie, result?.wavTaskId ?? ''));
+  });
+});
+
+describe('record-info', () => {
+  const byPoll = (scenario: Scenario) => convert({ callback: 'drop', ...scenario }, { pollIntervalSeconds: 0.2 });
+
+  test('PENDING and unknown states keep waiting until SUCCESS', async () => {
+    // Server timers fire with about a second of granularity: the conversion outlasts two polls.
+    const { result, status } = await byPoll({ pendingState: 'QUEUED_FOR_CONVERSION', conversionDelayMs: 2_500 });
+    expect(result?.answeredBy).toBe('poll');
+    expect(status?.polls).toBeGreaterThan(1);
+  });
+
+  test('SUCCESS without a URL keeps waiting; SUCCESS with the URL wins', async () => {
+    const { result, status } = await byPoll({ successWithoutUrlPolls: 2 });
+    expect(result?.sha256).toBe(served(stack, result?.wavTaskId ?? ''));
+    expect(status?.polls).toBeGreaterThanOrEqual(3);
+  });
+
+  test.each([
+    ['CREATE_TASK_FAILED', 'CreateTaskFailed'],
+    ['GENERATE_WAV_FAILED', 'GenerateWavFailed'],
+    ['GENERATE_AUDIO_FAILED', 'GenerateWavFailed'],
+  ] as const)('%s fails with %s and the provider\'s message', async (state, type) => {
+    const { failure, status } = await byPoll({ failure: { state, callbackCode: 500, msg: `provider says ${state}` } });
+    expect(failure).toMatchObject({ type, message: `provider says ${state}` });
+    expect(status).toMatchObject({ answeredBy: 'poll', failure: { type } });
+  });
+
+  test('CALLBACK_EXCEPTION with a URL wins', async () => {
+    const { result } = await byPoll({ failure: { state: 'CALLBACK_EXCEPTION', callbackCode: 500 }, callbackExceptionWithUrl: true });
+    expect(result?.sha256).toBe(served(stack, result?.wavTaskId ?? ''));
+  });
+
+  test('CALLBACK_EXCEPTION without a URL fails', async () => {
+    const { failure } = await byPoll({ failure: { state: 'CALLBACK_EXCEPTION', callbackCode: 500, msg: 'callback failed' } });
+    expect(failure).toMatchObject({ type: 'CallbackException', message: 'callback failed' });
+  });
+});
+
+describe('callbacks', () => {
+  test.each([
+    [400, 'SourceRejected'],
+    [451, 'SourceDownloadFailed'],
+    [500, 'ProviderConversionError'],
+    [501, 'ProviderConversionError'],
+  ])('code %i fails with %s and keeps the msg', async (code, type) => {
+    const { failure, status } = await convert({ failure: { state: 'GENERATE_WAV_FAILED', callbackCode: code, msg: `msg ${code}` } });
+    expect(failure).toMatchObject({ type, message: `msg ${code}` });
+    expect(status?.answeredBy).toBe('callback');
+  });
+
+  test('a success callback is confirmed by record-info, whose URL is the one downloaded', async () => {
+    const audioId = uniqueId('confirm');
+    stack.sandbox.setScenario(audioId, { callback: 'drop', conversionDelayMs: 0 });
+    const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 });
+    const wavTaskId = await waitFor('submit', async () => (await getConversion(stack.client, conversionId))?.wavTaskId);
+    await waitFor('the conversion to finish at the provider', () => stack.sandbox.task(wavTaskId)?.state === 'SUCCESS');
+
+    // An authentic-looking callback that tries to inject another download URL.
+    const injected = await fetch(`${stack.server.url}/callbacks/wav/${conversionId}/${callbackSignature(conversionId, stack.callbackSecret)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 200, msg: 'success', data: { task_id: wavTaskId, audio_wav_url: 'http://127.0.0.1:1/evil.wav' } }),
+    });
+    expect(injected.status).toBe(200);
+    const result = await waitForConversion(stack.client, conversionId);
+
+    expect(result.sha256).toBe(served(stack, wavTaskId));
+    expect(result.answeredBy).toBe('callback');
+    expect(stack.sandbox.task(wavTaskId)?.fileRequests).toBe(1);
+  });
+
+  test('with confirmation off, the callback URL is used without a poll', async () => {
+    const { result, status } = await convert({}, { confirmCallbacks: false });
+    expect(result?.sha256).toBe(served(stack, result?.wavTaskId ?? ''));
+    expect(status?.polls).toBe(0);
+  });
+
+  test('a callback for another task id is counted, kept and ignored', async () => {
+    const audioId = uniqueId('mismatch');
+    stack.sandbox.setScenario(audioId, { callback: 'drop', conversionDelayMs: 500 });
+    const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 0.3 });
+    await waitFor('submit', async () => (await getConversion(stack.client, conversionId))?.wavTaskId);
+    const response = await fetch(`${stack.server.url}/callbacks/wav/${conversionId}/${callbackSignature(conversionId, stack.callbackSecret)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 451, msg: 'not yours', data: { task_id: 'someone-elses-task' } }),
+    });
+    expect(response.status).toBe(200);
+
+    const result = await waitForConversion(stack.client, conversionId);
+    const status = await getConversion(stack.client, conversionId);
+
+    expect(result.answeredBy).toBe('poll');
+    expect(status?.callbacks).toMatchObject({ received: 1, mismatched: 1 });
+    expect(status?.ignoredCallbacks).toEqual([expect.objectContaining({ reason: 'other-task', taskId: 'someone-elses-task', code: 451 })]);
+  });
+
+  test('an authentic but malformed callback is signalled for inspection; the conversion keeps waiting', async () => {
+    const { result, status, conversionId } = await convert({ malformedCallback: true }, { pollIntervalSeconds: 0.3 });
+    expect(result?.answeredBy).toBe('poll');
+    expect(status?.malformedCallbacks[0]?.error).toContain('data.task_id');
+    expect(status?.malformedCallbacks[0]?.body).toContain('audio_wav_url');
+    // Each delivery (the provider retries after our 400) is in the history as a signal.
+    const history = await stack.client.workflow.getHandle(conversionId).fetchHistory();
+    const signals = history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'malformedCallback') ?? [];
+    expect(signals.length).toBeGreaterThanOrEqual(1);
+    expect(status?.callbacks.malformed).toBe(signals.length);
+  });
+});
+
+describe('deadline', () => {
+  test('no terminal answer by the deadline ends with ConversionTimedOut after one last poll', async () => {
+    const { failure, status } = await convert({ callback: 'drop', conversionDelayMs: 600_000 }, { pollIntervalSeconds: 1, deadlineSeconds: 2.5 });
+    expect(failure).toMatchObject({ type: 'ConversionTimedOut' });
+    expect(status?.polls).toBeGreaterThanOrEqual(2);
+    // The last poll happened once the deadline had passed.
+    expect(Date.parse(status?.phases.at(-1)?.at ?? '')).toBeGreaterThanOrEqual(Date.parse(status?.deadlineAt ?? ''));
+  });
+});
+
+describe('download', () => {
+  test('an expired URL is refreshed through record-info', async () => {
+    // URL 0 went out in the callback (unused: confirmation asks record-info); 1 and 2 expire, 3 works.
+    const { result, status } = await convert({ expiredUrls: 3 });
+    expect(result?.sha256).toBe(served(stack, result?.wavTaskId ?? ''));
+    expect(status?.urlRefreshes).toBe(2);
+  });
+
+  test('a URL that keeps expiring fails with WavUrlExpired after 3 refreshes', async () => {
+    const { failure, status } = await convert({ expiredUrls: 100 });
+    expect(failure).toMatchObject({ type: 'WavUrlExpired' });
+    expect(status?.urlRefreshes).toBe(3);
+  });
+});
+
+describe('cancellation', () => {
+  test('DELETE stops a running download, removes its .part file, and the status says cancelled', async () => {
+    const audioId = uniqueId('cancel');
+    stack.sandbox.setScenario(audioId, { wavSeconds: 2, throttleBytesPerSecond: 64 * 1024 });
+    const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 });
+    const part = `${conversionId}.wav.part`;
+    await waitFor('the download to be under way', async () => (await readdir(stack.outputDir)).includes(part), 20_000);
+
+    const response = await fetch(`${stack.server.url}/v1/conversions/${conversionId}`, { method: 'DELETE' });
+    expect(response.status).toBe(202);
+    await expect(waitForConversion(stack.client, conversionId)).rejects.toThrow();
+
+    expect(await readdir(stack.outputDir)).not.toContain(part);
+    expect(await readdir(stack.outputDir)).not.toContain(`${conversionId}.wav`);
+    const status = await getConversion(stack.client, conversionId);
+    expect(status).toMatchObject({ phase: 'cancelled', workflowStatus: 'CANCELLED' });
+    const again = await fetch(`${stack.server.url}/v1/conversions/${conversionId}`, { method: 'DELETE' });
+    expect(again.status).toBe(409);
+  });
+});
+
+describe('history bound', () => {
+  test('a long wait continues-as-new, carrying its state, and still completes', async () => {
+    const audioId = uniqueId('long-wait');
+    stack.sandbox.setScenario(audioId, { callback: 'drop', conversionDelayMs: 6_000 });
+    const { conversionId, runId: firstRunId } = await stack.start({ audioId, pollIntervalSeconds: 1 }, { input: { historyEventLimit: 30 } });
+
+    const result = await waitForConversion(stack.client, conversionId);
+    const status = await getConversion(stack.client, conversionId);
+
+    expect(result.sha256).toBe(served(stack, result.wavTaskId));
+    expect(status?.runs).toBeGreaterThanOrEqual(2);
+    expect(status?.runId).not.toBe(firstRunId);
+    // Counts and the original start survive the new runs.
+    expect(status?.polls).toBeGreaterThanOrEqual(4);
+    expect(status?.phases.map((p) => p.phase)).toEqual(['submitting', 'waiting', 'downloading', 'completed']);
+    const first = await stack.client.workflow.getHandle(conversionId, firstRunId).describe();
+    expect(first.status.name).toBe('CONTINUED_AS_NEW');
+    expect(status?.startedAt).toBe(first.startTime.toISOString());
+  });
+});
