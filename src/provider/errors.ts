@@ -48,12 +48,13 @@ export function classifyProviderCode(code: number, variant: ProviderVariant): { 
       return { type: FailureType.ProviderRateLimited, retryable: true };
     case 505:
       return { type: FailureType.ProviderFeatureDisabled, retryable: false };
+    case 408:
     case 455:
-      // Maintenance: in the 4xx range, but it passes.
+      // Upstream timeout (kie: no result for over 10 minutes) and maintenance: in the 4xx range, but they pass.
       return { type: FailureType.ProviderUnavailable, retryable: true };
     default:
       if (code >= 400 && code < 500) return { type: FailureType.InvalidRequest, retryable: false };
-      // 0 (no answer), 455 (maintenance), 500, 501, 408 and anything unknown: try again later.
+      // 0 (no answer), 500, 501 and anything unknown: try again later.
       return { type: FailureType.ProviderUnavailable, retryable: true };
   }
 }

@@ -21,6 +21,9 @@ const providerDate = z
     z.iso.datetime({ local: true }).transform((s) => `${s}Z`),
   ])
   .nullish()
+  // The space-separated pattern admits impossible values (month 13, hour 25): reject them here,
+  // or toISOString() would throw out of safeParse instead of reporting the field.
+  .refine((s) => !s || !Number.isNaN(Date.parse(s)), 'not a valid date')
   .transform((s) => (s ? new Date(s).toISOString() : undefined));
 
 export const envelopeSchema = z.object({

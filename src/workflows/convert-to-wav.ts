@@ -75,6 +75,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   let answer: Decided | undefined;
   /** The URL of a success callback awaiting its confirmation by record-info. */
   let claim: string | undefined;
+  let confirming = false;
   // Callbacks that arrive before submit returns cannot be matched to a task id yet.
   const earlyCallbacks: ProviderCallback[] = [];
 
@@ -93,7 +94,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
       status.callbacks.mismatched++;
       return ignore(callback, 'other-task');
     }
-    if (answer || claim !== undefined) {
+    if (answer || claim !== undefined || confirming) {
       status.callbacks.duplicates++;
       return ignore(callback, 'after-outcome');
     }
@@ -181,7 +182,9 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
       if (claim !== undefined) {
         // A success callback: believe record-info's URL, not the callback's.
         claim = undefined;
+        confirming = true;
         const confirmed = await poll(wavTaskId);
+        confirming = false;
         if (confirmed.kind !== 'pending') decide(confirmed, confirmed.kind === 'success' ? 'callback' : 'poll');
         continue;
       }
