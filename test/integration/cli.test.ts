@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
+import { waitFor } from '../support/wait-for';
 
 /** The built CLI, run as a user would, against the shared Temporal server and this file's worker. */
 const cliPath = resolve(__dirname, '../../dist/cli.js');
@@ -62,6 +63,23 @@ test('a failed conversion exits 1 with its failure type', async () => {
 
   expect(code).toBe(1);
   expect(lastJson(stdout)).toMatchObject({ failure: { type: 'SourceRejected', message: 'unsupported source format' } });
+});
+
+test('cancel stops a running conversion; cancelling again exits 1', async () => {
+  const audioId = uniqueId('cli-cancel');
+  stack.sandbox.setScenario(audioId, { callback: 'drop', conversionDelayMs: 600_000 });
+  const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 });
+
+  const first = await cli(['cancel', conversionId, '--json']);
+  await waitFor('the cancellation', async () => (await stack.client.workflow.getHandle(conversionId).describe()).status.name === 'CANCELLED');
+  const status = await cli(['status', conversionId, '--json']);
+  const again = await cli(['cancel', conversionId]);
+
+  expect(first.code).toBe(0);
+  expect(lastJson(first.stdout)).toEqual({ conversionId, status: 'cancelling' });
+  expect(lastJson(status.stdout)).toMatchObject({ phase: 'cancelled', workflowStatus: 'CANCELLED' });
+  expect(again.code).toBe(1);
+  expect(again.stdout).toContain('already closed (CANCELLED)');
 });
 
 test('usage errors exit 2, unknown conversions 1, bad configuration 3 naming the variable', async () => {

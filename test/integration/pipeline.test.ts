@@ -51,6 +51,19 @@ test('a callback answers the conversion and the verified WAV is on disk', async 
     );
   });
   expect(await readdir(stack.outputDir)).not.toContainEqual(expect.stringMatching(/\.part$/));
+  // Provider calls go through the rate-limited provider queue; the download stays on the main one.
+  const history = await stack.client.workflow.getHandle(conversionId).fetchHistory();
+  const queues = Object.fromEntries(
+    (history.events ?? []).flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      return a ? [[a.activityType?.name ?? '', a.taskQueue?.name ?? '']] : [];
+    }),
+  );
+  expect(queues).toEqual({
+    submitConversion: `${stack.taskQueue}-provider`,
+    pollConversion: `${stack.taskQueue}-provider`,
+    downloadWav: stack.taskQueue,
+  });
 });
 
 test('polling answers the conversion when the provider never sends the callback', async () => {
