@@ -38,6 +38,16 @@ export const configSchema = z.object({
   POLL_INTERVAL_SECONDS: z.coerce.number().positive().default(30).describe('Default record-info poll interval while no callback has answered.'),
   CONVERSION_DEADLINE_SECONDS: z.coerce.number().positive().default(3600).describe('Default overall wait for a terminal answer.'),
   WAV_OUTPUT_DIR: z.string().min(1).default('.data/wav').describe('Directory where finished WAV files are written.'),
+  DOWNLOAD_MAX_BYTES: positiveInt.default(4 * 1024 ** 3).describe('Larger WAV files end with DownloadTooLarge.'),
+  DOWNLOAD_MIN_FREE_BYTES: z.coerce.number().int().min(0).default(256 * 1024 ** 2).describe('Free disk that must remain after a download; below it the download waits and retries (InsufficientStorage).'),
+  DOWNLOAD_CONNECT_TIMEOUT_MS: positiveInt.default(10_000).describe('Connect timeout of the file download.'),
+  DOWNLOAD_IDLE_TIMEOUT_MS: positiveInt.default(30_000).describe('Longest silence from the file host during a download.'),
+  DOWNLOAD_ALLOW_PRIVATE_ADDRESSES: bool.default(false).describe('Local-development switch: let downloads reach private, loopback and link-local addresses.'),
+  DOWNLOAD_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
+    .describe('Comma-separated host names downloads may reach even when they resolve to internal addresses. The sandbox host is added when no provider key is set.'),
 
   SANDBOX_PORT: port.default(8090).describe('Port of the sandbox provider started by `npm start` without a provider key.'),
   SANDBOX_API_KEY: z.string().min(1).default('sandbox-key').describe('Bearer key the sandbox provider accepts.'),

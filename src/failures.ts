@@ -26,7 +26,10 @@ export const FailureType = {
   WavUrlExpired: 'WavUrlExpired', // file host answered 403/404/410
   NotAWavFile: 'NotAWavFile', // body is not a RIFF/WAVE file with fmt and data chunks
   TruncatedDownload: 'TruncatedDownload', // fewer bytes than announced (retried: the next attempt starts again)
-  DownloadFailed: 'DownloadFailed', // any other HTTP or network failure (retried)
+  DownloadFailed: 'DownloadFailed', // any other HTTP or network failure (retried, resuming)
+  ForbiddenDownloadAddress: 'ForbiddenDownloadAddress', // URL or redirect leads to a private/internal address or a non-http scheme
+  DownloadTooLarge: 'DownloadTooLarge', // larger than DOWNLOAD_MAX_BYTES
+  InsufficientStorage: 'InsufficientStorage', // free disk below what the file needs plus the margin (retried later)
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
@@ -40,4 +43,6 @@ export const nonRetryableFailureTypes: readonly FailureType[] = [
   FailureType.ProviderFeatureDisabled,
   FailureType.WavUrlExpired,
   FailureType.NotAWavFile,
+  FailureType.ForbiddenDownloadAddress,
+  FailureType.DownloadTooLarge,
 ];

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, type Config } from './config';
 import type { StartOptions } from './client';
+import { LocalDirectoryStore } from './download';
 import { ProviderClient } from './provider';
 import type { WorkerOptions } from './worker';
 
@@ -76,7 +77,18 @@ export async function workerOptions(config: Config, connection: NativeConnection
       provider: providerClient(config, sandboxUrl),
       publicBaseUrl: publicUrl,
       callbackSecret: await resolveCallbackSecret(config),
-      outputDir: inProject(config.WAV_OUTPUT_DIR),
+      download: {
+        store: new LocalDirectoryStore(inProject(config.WAV_OUTPUT_DIR)),
+        addressPolicy: {
+          allowPrivate: config.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES,
+          // Without a provider key the files come from the sandbox, on this machine.
+          allowedHosts: [...config.DOWNLOAD_ALLOWED_HOSTS, ...(config.PROVIDER_API_KEY ? [] : [new URL(sandboxUrl ?? `http://127.0.0.1:${config.SANDBOX_PORT}`).hostname])],
+        },
+        maxBytes: config.DOWNLOAD_MAX_BYTES,
+        minFreeBytes: config.DOWNLOAD_MIN_FREE_BYTES,
+        connectTimeoutMs: config.DOWNLOAD_CONNECT_TIMEOUT_MS,
+        idleTimeoutMs: config.DOWNLOAD_IDLE_TIMEOUT_MS,
+      },
       retryBackoff: { baseMs: config.PROVIDER_RETRY_BASE_MS, maxMs: 120_000 },
     },
   };

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { ForbiddenAddressError, safeGet, type AddressPolicy, type WavStore } from '../download';
 import { FailureType } from '../failures';
 import { parseWavHeader, WAV_HEADER_SCAN_BYTES, WavFormatError } from '../wav';
 import type { DownloadResult } from '../workflows';
@@ -16,7 +14,23 @@ export interface DownloadInput {
 }
 
 export interface DownloadDeps {
-  outputDir: string;
+  store: WavStore;
+  addressPolicy: AddressPolicy;
+  /** Larger files end with DownloadTooLarge. */
+  maxBytes: number;
+  /** Free disk that must remain after the file is written. */
+  minFreeBytes: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+/** What a heartbeat records, so a retried attempt can resume or find the work already done. */
+interface Progress {
+  bytes: number;
+  total?: number | undefined;
+  etag?: string | undefined;
+  lastModified?: string | undefined;
+  committed?: { bytes: number; sha256: string };
 }
 
 /** File host answers that mean the URL is no longer good; the workflow can ask for a fresh one. */
@@ -24,92 +38,204 @@ const EXPIRED_STATUSES = [403, 404, 410];
 const HEARTBEAT_EVERY_MS = 1_000;
 
 /**
- * Streams the WAV to `<dir>/<id>.wav.part` (never holding it in memory), hashes it on the way,
- * verifies size and header, fsyncs, then renames it into place so a reader never sees half a file.
+ * Streams the WAV into the store's partial file (never holding it in memory), resuming where an
+ * earlier attempt stopped, hashing on the way; verifies size and header; then commits it so a
+ * reader never sees half a file.
  */
-export function createDownloadWav({ outputDir }: DownloadDeps) {
+export function createDownloadWav(deps: DownloadDeps) {
+  const { store } = deps;
+  const failure = (type: FailureType, message: string, retryable: boolean) =>
+    ApplicationFailure.create({ type, message, nonRetryable: !retryable });
+
   return async function downloadWav({ conversionId, url }: DownloadInput): Promise<DownloadResult> {
     const ctx = Context.current();
-    const finalPath = join(outputDir, `${fileStem(conversionId)}.wav`);
-    const partPath = `${finalPath}.part`;
-    await mkdir(outputDir, { recursive: true });
+    const key = fileStem(conversionId);
+    const previous = ctx.info.heartbeatDetails as Progress | undefined;
 
-    let response: Response;
+    // An earlier attempt may have committed the file and died before reporting it.
+    if (previous?.committed) {
+      const done = await inspectCommitted(store, key, previous.committed);
+      if (done) return { ...done, attempt: ctx.info.attempt };
+    }
+
+    // Resume only when the server gave a validator: If-Range then guarantees the same file.
+    let offset = await store.partialSize(key);
+    const validator = previous?.etag ?? previous?.lastModified;
+    if (offset > 0 && !validator) {
+      await store.discardPartial(key);
+      offset = 0;
+    }
+    await ensureFreeSpace((previous?.total ?? 0) - offset);
+
+    let response;
     try {
-      response = await fetch(url, { signal: ctx.cancellationSignal });
+      response = await safeGet(url, {
+        headers: offset > 0 && validator ? { range: `bytes=${offset}-`, 'if-range': validator } : {},
+        policy: deps.addressPolicy,
+        connectTimeoutMs: deps.connectTimeoutMs,
+        idleTimeoutMs: deps.idleTimeoutMs,
+        signal: ctx.cancellationSignal,
+      });
     } catch (err) {
       if (ctx.cancellationSignal.aborted) throw err;
-      throw ApplicationFailure.retryable(`request failed: ${errorMessage(err)}`, FailureType.DownloadFailed);
+      if (err instanceof ForbiddenAddressError) throw failure(FailureType.ForbiddenDownloadAddress, err.message, false);
+      throw failure(FailureType.DownloadFailed, `request failed: ${errorMessage(err)}`, true);
     }
-    if (EXPIRED_STATUSES.includes(response.status)) {
-      await response.body?.cancel();
-      throw ApplicationFailure.nonRetryable(`file host answered ${response.status}`, FailureType.WavUrlExpired);
-    }
-    if (!response.ok || !response.body) {
-      await response.body?.cancel();
-      throw ApplicationFailure.retryable(`file host answered ${response.status}`, FailureType.DownloadFailed);
-    }
-    const announced = Number(response.headers.get('content-length') ?? NaN);
+    const { status, headers, body } = response;
+    const give = async (type: FailureType, message: string, retryable: boolean, discard: boolean) => {
+      body.destroy();
+      if (discard) await store.discardPartial(key);
+      return failure(type, message, retryable);
+    };
 
-    const total = Number.isFinite(announced) ? announced : undefined;
-    const meter = new DownloadMeter();
-    // Heartbeats carry progress, and are how a cancellation reaches a download that is stalled.
-    const heartbeat = setInterval(() => ctx.heartbeat({ bytes: meter.bytes, total }), HEARTBEAT_EVERY_MS);
-    try {
-      await pipeline(Readable.fromWeb(response.body), meter, createWriteStream(partPath), { signal: ctx.cancellationSignal });
-      await fsync(partPath);
-    } catch (err) {
-      await rm(partPath, { force: true });
-      if (ctx.cancellationSignal.aborted) throw err;
-      throw ApplicationFailure.retryable(`download interrupted after ${meter.bytes} bytes: ${errorMessage(err)}`, FailureType.DownloadFailed);
-    } finally {
-      clearInterval(heartbeat);
-    }
+    if (EXPIRED_STATUSES.includes(status)) throw await give(FailureType.WavUrlExpired, `file host answered ${status}`, false, true);
+    if (status === 416) throw await give(FailureType.DownloadFailed, 'range not satisfiable; starting over', true, true);
+    if (status !== 200 && status !== 206) throw await give(FailureType.DownloadFailed, `file host answered ${status}`, true, false);
 
-    try {
-      if (Number.isFinite(announced) && meter.bytes !== announced) {
-        throw ApplicationFailure.retryable(`received ${meter.bytes} of ${announced} bytes`, FailureType.TruncatedDownload);
+    let total: number | undefined;
+    if (status === 206) {
+      const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(headers['content-range'] ?? '');
+      const [start, end, size] = range ? [Number(range[1]), Number(range[2]), Number(range[3])] : [NaN, NaN, NaN];
+      if (start !== offset || end !== size - 1) {
+        throw await give(FailureType.DownloadFailed, `Content-Range "${headers['content-range'] ?? ''}" does not continue at ${offset}`, true, true);
       }
-      const wav = verifyWav(meter.head(), meter.bytes);
-      await rename(partPath, finalPath);
-      ctx.log.info('wav downloaded', { path: finalPath, bytes: meter.bytes });
-      return {
-        path: finalPath,
-        bytes: meter.bytes,
-        sha256: meter.sha256(),
-        audioFormat: wav.audioFormat,
-        sampleRate: wav.sampleRate,
-        channels: wav.channels,
-        bitsPerSample: wav.bitsPerSample,
-        durationSeconds: wav.durationSeconds,
-        attempt: ctx.info.attempt,
-      };
+      total = size;
+    } else {
+      // 200: the server ignored the range or the file changed (If-Range failed): start over.
+      offset = 0;
+      const length = Number(headers['content-length'] ?? NaN);
+      total = Number.isFinite(length) ? length : undefined;
+    }
+    if (total !== undefined && total > deps.maxBytes) {
+      throw await give(FailureType.DownloadTooLarge, `${total} bytes is more than the ${deps.maxBytes} allowed`, false, true);
+    }
+    try {
+      await ensureFreeSpace((total ?? 0) - offset);
     } catch (err) {
-      await rm(partPath, { force: true });
+      body.destroy();
       throw err;
     }
-  };
-}
 
-function verifyWav(head: Buffer, bytes: number) {
-  try {
-    return parseWavHeader(head, bytes);
-  } catch (err) {
-    if (!(err instanceof WavFormatError)) throw err;
-    if (err.problem === 'truncated') throw ApplicationFailure.retryable(err.message, FailureType.TruncatedDownload);
-    throw ApplicationFailure.nonRetryable(err.message, FailureType.NotAWavFile);
+    const progress: Progress = {
+      bytes: offset,
+      total,
+      etag: headers.etag,
+      lastModified: headers['last-modified'],
+    };
+    const meter = new DownloadMeter(deps.maxBytes);
+    if (offset > 0) await pipeline(store.readPartial(key), meter, new Writable({ write: (_c, _e, done) => done() }));
+    meter.resumedFrom = offset;
+
+    // Heartbeats carry progress (what a retry resumes from) and are how a cancellation reaches a
+    // stalled download; the disk is checked as the file grows.
+    const stop = new AbortController();
+    const beat = setInterval(() => {
+      ctx.heartbeat({ ...progress, bytes: meter.bytes });
+      void store.freeBytes().then((free) => {
+        if (free !== undefined && free < deps.minFreeBytes) stop.abort(new StorageFull(free));
+      });
+    }, HEARTBEAT_EVERY_MS);
+    try {
+      await pipeline(body, meter, store.writePartial(key, offset > 0), { signal: AbortSignal.any([ctx.cancellationSignal, stop.signal]) });
+    } catch (err) {
+      if (ctx.cancellationSignal.aborted) {
+        await store.discardPartial(key);
+        throw err;
+      }
+      if (err instanceof TooLarge) throw await give(FailureType.DownloadTooLarge, err.message, false, true);
+      const reason = stop.signal.reason as unknown;
+      if (reason instanceof StorageFull) throw failure(FailureType.InsufficientStorage, reason.message, true);
+      // Keep the partial file: the next attempt resumes from it.
+      throw failure(FailureType.DownloadFailed, `interrupted after ${meter.bytes} bytes: ${errorMessage(err)}`, true);
+    } finally {
+      clearInterval(beat);
+      ctx.heartbeat({ ...progress, bytes: meter.bytes });
+    }
+
+    if (total !== undefined && meter.bytes !== total) {
+      // Short: the next attempt resumes. Long: the file is not what was announced.
+      throw await give(FailureType.TruncatedDownload, `received ${meter.bytes} of ${total} bytes`, true, meter.bytes > total);
+    }
+    let wav;
+    try {
+      wav = parseWavHeader(meter.head(), meter.bytes);
+    } catch (err) {
+      if (!(err instanceof WavFormatError)) throw err;
+      await store.discardPartial(key);
+      throw err.problem === 'truncated'
+        ? failure(FailureType.TruncatedDownload, err.message, true)
+        : failure(FailureType.NotAWavFile, err.message, false);
+    }
+    const sha256 = meter.sha256();
+    ctx.heartbeat({ ...progress, bytes: meter.bytes, committed: { bytes: meter.bytes, sha256 } });
+    const path = await store.commit(key);
+    ctx.log.info('wav downloaded', { path, bytes: meter.bytes, resumedFrom: offset });
+    return {
+      path,
+      bytes: meter.bytes,
+      sha256,
+      audioFormat: wav.audioFormat,
+      sampleRate: wav.sampleRate,
+      channels: wav.channels,
+      bitsPerSample: wav.bitsPerSample,
+      durationSeconds: wav.durationSeconds,
+      attempt: ctx.info.attempt,
+      resumedFrom: offset,
+    };
+  };
+
+  /** Throws InsufficientStorage (retried later) unless `needed` bytes fit with the margin left over. */
+  async function ensureFreeSpace(needed: number): Promise<void> {
+    const free = await store.freeBytes();
+    if (free !== undefined && free - Math.max(0, needed) < deps.minFreeBytes) {
+      throw failure(FailureType.InsufficientStorage, `${free} bytes free; ${Math.max(0, needed)} needed plus a ${deps.minFreeBytes} byte margin`, true);
+    }
   }
 }
 
-/** Counts, hashes and keeps the head of the bytes flowing through. */
+/** The committed file, if it is the one an earlier attempt finished (same size and hash). */
+async function inspectCommitted(store: WavStore, key: string, expected: { bytes: number; sha256: string }) {
+  if ((await store.committedSize(key)) !== expected.bytes) return undefined;
+  const meter = new DownloadMeter(Number.MAX_SAFE_INTEGER);
+  await pipeline(store.readCommitted(key), meter, new Writable({ write: (_c, _e, done) => done() }));
+  const sha256 = meter.sha256();
+  if (sha256 !== expected.sha256) return undefined;
+  const wav = parseWavHeader(meter.head(), meter.bytes);
+  return {
+    path: store.location(key),
+    bytes: meter.bytes,
+    sha256,
+    audioFormat: wav.audioFormat,
+    sampleRate: wav.sampleRate,
+    channels: wav.channels,
+    bitsPerSample: wav.bitsPerSample,
+    durationSeconds: wav.durationSeconds,
+    resumedFrom: meter.bytes,
+  };
+}
+
+class TooLarge extends Error {}
+class StorageFull extends Error {
+  constructor(free: number) {
+    super(`free disk fell to ${free} bytes during the download`);
+  }
+}
+
+/** Counts, hashes and keeps the head of the bytes flowing through; refuses to pass `maxBytes`. */
 class DownloadMeter extends Transform {
   bytes = 0;
+  resumedFrom = 0;
   private readonly hash = createHash('sha256');
   private readonly headChunks: Buffer[] = [];
   private headBytes = 0;
 
+  constructor(private readonly maxBytes: number) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) return done(new TooLarge(`more than the ${this.maxBytes} bytes allowed`));
     this.hash.update(chunk);
     if (this.headBytes < WAV_HEADER_SCAN_BYTES) {
       const slice = chunk.subarray(0, WAV_HEADER_SCAN_BYTES - this.headBytes);
@@ -133,16 +259,7 @@ function fileStem(conversionId: string): string {
   return conversionId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
 }
 
-/** The bytes are on disk, not only in the page cache, before the rename makes the file visible. */
-async function fsync(path: string): Promise<void> {
-  const file = await open(path, 'r+');
-  try {
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-}
-
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+

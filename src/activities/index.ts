@@ -1,5 +1,5 @@
 import type { ProviderClient } from '../provider';
-import { createDownloadWav } from './download';
+import { createDownloadWav, type DownloadDeps } from './download';
 import { createPollConversion } from './poll';
 import type { RetryBackoff } from './provider-failure';
 import { createSubmitConversion } from './submit';
@@ -8,7 +8,7 @@ export interface ActivityDeps {
   provider: ProviderClient;
   publicBaseUrl: string;
   callbackSecret: string;
-  outputDir: string;
+  download: DownloadDeps;
   /** Backoff of retryable provider refusals (rate limits, outages). */
   retryBackoff: RetryBackoff;
 }
@@ -24,11 +24,11 @@ export function createProviderActivities(deps: ActivityDeps) {
 /** Activities that stay on the main queue, next to the workflows. */
 export function createFileActivities(deps: ActivityDeps) {
   return {
-    downloadWav: createDownloadWav(deps),
+    downloadWav: createDownloadWav(deps.download),
   };
 }
 
 export type Activities = ReturnType<typeof createProviderActivities> & ReturnType<typeof createFileActivities>;
 export type { RetryBackoff } from './provider-failure';
 export type { SubmitInput } from './submit';
-export type { DownloadInput } from './download';
+export type { DownloadInput, DownloadDeps } from './download';

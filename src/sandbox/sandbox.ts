@@ -23,6 +23,8 @@ export interface SandboxOptions {
   timeScale: number;
   webhookHmacKey?: string | undefined;
   host?: string;
+  /** Host name in the URLs the sandbox hands out; default: the listening host. */
+  publicHost?: string;
   port?: number;
   /** Where WAV files are written; a fresh temporary directory when absent. */
   fileDir?: string | undefined;
@@ -176,7 +178,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     s.once('error', reject);
   });
   const address = server.address() as AddressInfo;
-  baseUrl = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+  baseUrl = `http://${options.publicHost ?? options.host ?? '127.0.0.1'}:${address.port}`;
 
   return {
     url: baseUrl,

@@ -42,7 +42,8 @@ export function parseWavHeader(head: Uint8Array, fileSize: number): WavInfo {
   const tag = (at: number) => String.fromCharCode(...head.subarray(at, at + 4));
 
   if (head.length < 12) {
-    if (fileSize === head.length && isPrefixOf(head, 'RIFF')) throw new WavFormatError('truncated', `file ends after ${fileSize} bytes`);
+    // An empty body is no start of a WAV file: the host served nothing, a retry will not help.
+    if (head.length > 0 && fileSize === head.length && isPrefixOf(head, 'RIFF')) throw new WavFormatError('truncated', `file ends after ${fileSize} bytes`);
     throw new WavFormatError('not-wav', 'file is shorter than a RIFF header');
   }
   if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new WavFormatError('not-wav', 'missing RIFF/WAVE signature');
@@ -59,7 +60,9 @@ export function parseWavHeader(head: Uint8Array, fileSize: number): WavInfo {
     const size = view.getUint32(offset + 4, true);
     const body = offset + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > head.length) throw new WavFormatError('not-wav', 'fmt chunk is too short');
+      if (size < 16) throw new WavFormatError('not-wav', 'fmt chunk is too short');
+      // Without a RIFF size (streamed files) only this shows that the file stops inside fmt.
+      if (body + 16 > head.length) throw new WavFormatError('truncated', 'file ends inside the fmt chunk');
       const audioFormat = view.getUint16(body, true);
       fmt = {
         audioFormat,

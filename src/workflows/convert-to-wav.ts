@@ -39,9 +39,11 @@ const { downloadWav } = proxyActivities<Activities>({
   summary: 'download the WAV',
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',
+  // Each attempt resumes where the last one stopped; a full disk waits for space instead of failing.
+  scheduleToCloseTimeout: '12 hours',
   // The activity removes its .part file before the workflow reports the cancellation.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
 /** Kept for inspection; older ones are dropped so the query result stays small. */

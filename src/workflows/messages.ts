@@ -43,6 +43,8 @@ export interface DownloadResult {
   durationSeconds: number;
   /** The activity attempt that produced the file (1 = first try). */
   attempt: number;
+  /** Bytes kept from earlier attempts (0 when the last attempt fetched everything). */
+  resumedFrom: number;
 }
 
 export interface ConversionResult extends DownloadResult {

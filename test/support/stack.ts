@@ -7,6 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { startConversion, type StartConversionRequest, type StartOptions } from '../../src/client';
 import type { ConversionInput } from '../../src/workflows';
+import { LocalDirectoryStore } from '../../src/download';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 import { createApp, listen, type RunningServer } from '../../src/server';
@@ -27,7 +28,16 @@ export interface TestStack {
  * The real pipeline for one test file: the sandbox provider, the HTTP server and a worker on a
  * task queue of its own, all against the shared Temporal dev server started by global setup.
  */
-export async function startStack(sandboxOptions: Partial<SandboxOptions> = {}, input: Partial<ConversionInput> = {}): Promise<TestStack> {
+export interface DownloadLimits {
+  maxBytes?: number;
+  minFreeBytes?: number;
+}
+
+export async function startStack(
+  sandboxOptions: Partial<SandboxOptions> = {},
+  input: Partial<ConversionInput> = {},
+  downloadLimits: DownloadLimits = {},
+): Promise<TestStack> {
   const address = process.env.WAVFLOW_TEST_TEMPORAL_ADDRESS;
   const workflowBundlePath = process.env.WAVFLOW_TEST_WORKFLOW_BUNDLE;
   if (!address || !workflowBundlePath) throw new Error('integration tests need the global setup (run them through jest)');
@@ -39,6 +49,7 @@ export async function startStack(sandboxOptions: Partial<SandboxOptions> = {}, i
     conversionDelayMs: 100,
     wavSeconds: 0.25,
     timeScale: 0.001,
+    publicHost: 'localhost',
     ...sandboxOptions,
   });
   const connection = await Connection.connect({ address });
@@ -63,7 +74,16 @@ export async function startStack(sandboxOptions: Partial<SandboxOptions> = {}, i
       provider: new ProviderClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, variant: sandboxOptions.variant ?? 'sunoapi', timeoutMs: 5_000 }),
       publicBaseUrl: server.url,
       callbackSecret,
-      outputDir,
+      download: {
+        store: new LocalDirectoryStore(outputDir),
+        // The sandbox is addressed as `localhost`: allowed by name, while literal internal
+        // addresses (a redirect to 127.0.0.1 or 169.254.169.254) stay forbidden.
+        addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+        maxBytes: downloadLimits.maxBytes ?? 64 * 1024 ** 2,
+        minFreeBytes: downloadLimits.minFreeBytes ?? 0,
+        connectTimeoutMs: 5_000,
+        idleTimeoutMs: 5_000,
+      },
       retryBackoff: { baseMs: 20, maxMs: 200 },
     },
     // Tests run many conversions at once with short poll intervals.
