@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Transform, Writable, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ForbiddenAddressError, safeGet, type AddressPolicy, type WavStore } from '../download';
@@ -122,35 +122,40 @@ export function createDownloadWav(deps: DownloadDeps) {
       etag: headers.etag,
       lastModified: headers['last-modified'],
     };
-    const meter = new DownloadMeter(deps.maxBytes);
-    if (offset > 0) await pipeline(store.readPartial(key), meter, new Writable({ write: (_c, _e, done) => done() }));
-    meter.resumedFrom = offset;
+    const meter = new FileDigest();
+    // The hash and header cover the whole file: feed it the bytes kept from earlier attempts first.
+    if (offset > 0) for await (const chunk of store.readPartial(key)) meter.absorb(chunk as Buffer);
 
     // Heartbeats carry progress (what a retry resumes from) and are how a cancellation reaches a
     // stalled download; the disk is checked as the file grows.
-    const stop = new AbortController();
     const beat = setInterval(() => {
       ctx.heartbeat({ ...progress, bytes: meter.bytes });
       void store.freeBytes().then((free) => {
-        if (free !== undefined && free < deps.minFreeBytes) stop.abort(new StorageFull(free));
+        if (free !== undefined && free < deps.minFreeBytes) body.destroy(new StorageFull(free));
       });
     }, HEARTBEAT_EVERY_MS);
+    const writer = store.writePartial(key, offset > 0);
     try {
-      await pipeline(body, meter, store.writePartial(key, offset > 0), { signal: AbortSignal.any([ctx.cancellationSignal, stop.signal]) });
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        if (meter.bytes + chunk.length > deps.maxBytes) throw new TooLarge(`more than the ${deps.maxBytes} bytes allowed`);
+        meter.absorb(chunk);
+        if (!writer.write(chunk)) await once(writer, 'drain');
+      }
     } catch (err) {
+      await close(writer);
       if (ctx.cancellationSignal.aborted) {
         await store.discardPartial(key);
         throw err;
       }
       if (err instanceof TooLarge) throw await give(FailureType.DownloadTooLarge, err.message, false, true);
-      const reason = stop.signal.reason as unknown;
-      if (reason instanceof StorageFull) throw failure(FailureType.InsufficientStorage, reason.message, true);
-      // Keep the partial file: the next attempt resumes from it.
+      if (err instanceof StorageFull) throw failure(FailureType.InsufficientStorage, err.message, true);
+      // The partial file holds every byte counted so far: the next attempt resumes from it.
       throw failure(FailureType.DownloadFailed, `interrupted after ${meter.bytes} bytes: ${errorMessage(err)}`, true);
     } finally {
       clearInterval(beat);
       ctx.heartbeat({ ...progress, bytes: meter.bytes });
     }
+    await close(writer);
 
     if (total !== undefined && meter.bytes !== total) {
       // Short: the next attempt resumes. Long: the file is not what was announced.
@@ -196,8 +201,8 @@ export function createDownloadWav(deps: DownloadDeps) {
 /** The committed file, if it is the one an earlier attempt finished (same size and hash). */
 async function inspectCommitted(store: WavStore, key: string, expected: { bytes: number; sha256: string }) {
   if ((await store.committedSize(key)) !== expected.bytes) return undefined;
-  const meter = new DownloadMeter(Number.MAX_SAFE_INTEGER);
-  await pipeline(store.readCommitted(key), meter, new Writable({ write: (_c, _e, done) => done() }));
+  const meter = new FileDigest();
+  for await (const chunk of store.readCommitted(key)) meter.absorb(chunk as Buffer);
   const sha256 = meter.sha256();
   if (sha256 !== expected.sha256) return undefined;
   const wav = parseWavHeader(meter.head(), meter.bytes);
@@ -221,28 +226,21 @@ class StorageFull extends Error {
   }
 }
 
-/** Counts, hashes and keeps the head of the bytes flowing through; refuses to pass `maxBytes`. */
-class DownloadMeter extends Transform {
+/** Counts and hashes a file's bytes and keeps its head, for the header check. */
+class FileDigest {
   bytes = 0;
-  resumedFrom = 0;
   private readonly hash = createHash('sha256');
   private readonly headChunks: Buffer[] = [];
   private headBytes = 0;
 
-  constructor(private readonly maxBytes: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+  absorb(chunk: Buffer): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) return done(new TooLarge(`more than the ${this.maxBytes} bytes allowed`));
     this.hash.update(chunk);
     if (this.headBytes < WAV_HEADER_SCAN_BYTES) {
       const slice = chunk.subarray(0, WAV_HEADER_SCAN_BYTES - this.headBytes);
       this.headChunks.push(Buffer.from(slice));
       this.headBytes += slice.length;
     }
-    done(null, chunk);
   }
 
   head(): Buffer {
@@ -252,6 +250,15 @@ class DownloadMeter extends Transform {
   sha256(): string {
     return this.hash.digest('hex');
   }
+}
+
+/** Ends the stream so that everything written reaches the file, even after the source failed. */
+function close(writer: Writable): Promise<void> {
+  if (writer.writableFinished || writer.destroyed) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    writer.once('error', reject);
+    writer.end(() => resolve());
+  });
 }
 
 /** Conversion ids are validated upstream; this only guarantees a single path segment. */

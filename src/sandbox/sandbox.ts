@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,8 @@ import { synthesizeWav } from '../wav';
 import { CallbackSender } from './callback-sender';
 import { callbackBody, envelope, recordInfoData } from './payloads';
 import type { Scenario } from './scenario';
-import { TaskStore, type SandboxTask } from './task-store';
+import { serveFile } from './file-host';
+import { TaskStore, type SandboxTask, type ServedFile } from './task-store';
 
 export interface SandboxOptions {
   apiKey: string;
@@ -64,14 +65,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return fileUrl(task);
   };
 
+  const writeWav = async (task: SandboxTask, version: 'original' | 'replaced'): Promise<ServedFile> => {
+    const tone = toneFor(task.wavTaskId) * (version === 'replaced' ? 1.5 : 1);
+    const wav = synthesizeWav({ seconds: task.scenario.wavSeconds ?? options.wavSeconds, frequencyHz: tone });
+    const path = join(fileDir, `${task.wavTaskId}-${version}.wav`);
+    await writeFile(path, wav);
+    return { path, bytes: wav.length, sha256: createHash('sha256').update(wav).digest('hex'), createdAt: new Date() };
+  };
+
   const complete = async (task: SandboxTask) => {
     const { failure, callbackExceptionWithUrl } = task.scenario;
-    if (!failure || (failure.state === 'CALLBACK_EXCEPTION' && callbackExceptionWithUrl)) {
-      const wav = synthesizeWav({ seconds: task.scenario.wavSeconds ?? options.wavSeconds, frequencyHz: toneFor(task.wavTaskId) });
-      const path = join(fileDir, `${task.wavTaskId}.wav`);
-      await writeFile(path, wav);
-      task.file = { path, bytes: wav.length, sha256: createHash('sha256').update(wav).digest('hex') };
-    }
+    if (!failure || (failure.state === 'CALLBACK_EXCEPTION' && callbackExceptionWithUrl)) task.file = await writeWav(task, 'original');
     task.completeTime = new Date();
     if (failure) {
       task.errorCode = failure.callbackCode;
@@ -127,6 +131,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       scenario,
       createTime: new Date(),
       fileRequests: 0,
+      fileAttempts: 0,
+      bytesServed: 0,
       urlsIssued: 0,
       pollsAnswered: 0,
     };
@@ -152,14 +158,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
 
   // Express's static sender gives Range, ETag and Last-Modified: what a real file host offers.
-  app.get('/files/:name', (req, res, next) => {
+  app.get('/files/:name', async (req, res) => {
     const task = store.get(req.params.name.replace(/\.wav$/, ''));
     if (!task?.file) return void res.status(404).end();
     task.fileRequests++;
-    if (Number(req.query.v ?? 0) < (task.scenario.expiredUrls ?? 0)) return void res.status(410).send('link expired');
-    const rate = task.scenario.throttleBytesPerSecond;
-    if (rate) return void serveThrottled(res, task.file.path, task.file.bytes, rate);
-    res.sendFile(task.file.path, { headers: { 'content-type': 'audio/wav' } }, (err) => err && next(err));
+    const { scenario } = task;
+    if (Number(req.query.v ?? 0) < (scenario.expiredUrls ?? 0)) return void res.status(scenario.expiredStatus ?? 410).send('link expired');
+    const attempt = ++task.fileAttempts;
+    task.bytesServed += await serveFile(req, res, task.file, scenario, attempt);
+    if (attempt === 1 && scenario.replaceFileAfterCut) task.file = await writeWav(task, 'replaced');
   });
 
   // Out-of-process control, for the CLI and harnesses that do not share this process.
@@ -196,23 +203,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (ownDir) await rm(fileDir, { recursive: true, force: true });
     },
   };
-}
-
-/** A slow file host: a tenth of the rate every 100 ms, until done or the client goes away. */
-async function serveThrottled(res: Response, path: string, bytes: number, bytesPerSecond: number): Promise<void> {
-  res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': bytes });
-  const step = Math.max(1, Math.floor(bytesPerSecond / 10));
-  const file = await open(path);
-  try {
-    for (let at = 0; at < bytes && !res.destroyed; at += step) {
-      const { buffer, bytesRead } = await file.read(Buffer.alloc(step), 0, step, at);
-      res.write(buffer.subarray(0, bytesRead));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  } finally {
-    await file.close();
-    res.end();
-  }
 }
 
 /** A different tone per task, so every served file has its own hash. */

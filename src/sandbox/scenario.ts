@@ -12,8 +12,22 @@ export interface Scenario {
   pendingState?: string;
   /** After success, this many record-info answers still say SUCCESS without a URL. */
   successWithoutUrlPolls?: number;
-  /** The first N file URLs handed out (by callback or record-info) answer 410 Gone. */
+  /** The first N file URLs handed out (by callback or record-info) answer `expiredStatus` (default 410). */
   expiredUrls?: number;
+  expiredStatus?: number;
+  /** The first `cuts` (default 1) file requests drop the connection after this share of the file. */
+  cutAfterFraction?: number;
+  cuts?: number;
+  /** After the first cut the file is replaced by a different one (new ETag): a resume must start over. */
+  replaceFileAfterCut?: boolean;
+  /** File requests ignore Range and always send the whole file. */
+  ignoreRange?: boolean;
+  /** The first file request sends half the file without a Content-Length and ends cleanly. */
+  truncateWithoutLength?: boolean;
+  /** File requests answer an HTML page. */
+  notWav?: boolean;
+  /** File requests redirect here. */
+  redirectTo?: string;
   /** `drop` never sends the callback, so only polling can notice the outcome. */
   callback?: 'deliver' | 'drop';
   /** Send a callback body that fails validation (no task id), as a broken provider would. */

@@ -6,6 +6,7 @@ export interface ServedFile {
   path: string;
   bytes: number;
   sha256: string;
+  createdAt: Date;
 }
 
 export interface SandboxTask {
@@ -22,6 +23,10 @@ export interface SandboxTask {
   file?: ServedFile;
   /** Requests for the file, whole or ranged, expired URLs included. */
   fileRequests: number;
+  /** Body bytes sent for the file, over all requests. */
+  bytesServed: number;
+  /** File requests that reached the file (expired URLs excluded). */
+  fileAttempts: number;
   /** File URLs handed out so far; each carries its number, so early ones can be made to expire. */
   urlsIssued: number;
   /** record-info answers given since completion. */
