@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ForbiddenAddressError, safeGet, type AddressPolicy, type WavStore } from '../download';
 import { FailureType } from '../failures';
 import { parseWavHeader, WAV_HEADER_SCAN_BYTES, WavFormatError } from '../wav';
@@ -77,7 +77,7 @@ export function createDownloadWav(deps: DownloadDeps) {
         signal: ctx.cancellationSignal,
       });
     } catch (err) {
-      if (ctx.cancellationSignal.aborted) throw err;
+      if (ctx.cancellationSignal.aborted) throw cancelled(ctx.cancellationSignal);
       if (err instanceof ForbiddenAddressError) throw failure(FailureType.ForbiddenDownloadAddress, err.message, false);
       throw failure(FailureType.DownloadFailed, `request failed: ${errorMessage(err)}`, true);
     }
@@ -145,7 +145,7 @@ export function createDownloadWav(deps: DownloadDeps) {
       await close(writer);
       if (ctx.cancellationSignal.aborted) {
         await store.discardPartial(key);
-        throw err;
+        throw cancelled(ctx.cancellationSignal);
       }
       if (err instanceof TooLarge) throw await give(FailureType.DownloadTooLarge, err.message, false, true);
       if (err instanceof StorageFull) throw failure(FailureType.InsufficientStorage, err.message, true);
@@ -264,6 +264,11 @@ function close(writer: Writable): Promise<void> {
 /** Conversion ids are validated upstream; this only guarantees a single path segment. */
 function fileStem(conversionId: string): string {
   return conversionId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+}
+
+/** The SDK reports an activity as cancelled only when it throws the cancellation itself. */
+function cancelled(signal: AbortSignal): Error {
+  return signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('download cancelled');
 }
 
 function errorMessage(err: unknown): string {
