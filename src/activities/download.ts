@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ForbiddenAddressError, safeGet, type AddressPolicy, type WavStore } from '../download';
 import { FailureType } from '../failures';
-import { parseWavHeader, WAV_HEADER_SCAN_BYTES, WavFormatError } from '../wav';
+import { parseWavHeader, WAV_HEADER_SCAN_BYTES, WavFormatError, type WavInfo } from '../wav';
 import type { DownloadResult } from '../workflows';
 
 export interface DownloadInput {
@@ -175,18 +175,7 @@ export function createDownloadWav(deps: DownloadDeps) {
     ctx.heartbeat({ ...progress, bytes: meter.bytes, committed: { bytes: meter.bytes, sha256 } });
     const path = await store.commit(key);
     ctx.log.info('wav downloaded', { path, bytes: meter.bytes, resumedFrom: offset });
-    return {
-      path,
-      bytes: meter.bytes,
-      sha256,
-      audioFormat: wav.audioFormat,
-      sampleRate: wav.sampleRate,
-      channels: wav.channels,
-      bitsPerSample: wav.bitsPerSample,
-      durationSeconds: wav.durationSeconds,
-      attempt: ctx.info.attempt,
-      resumedFrom: offset,
-    };
+    return { ...describeFile(path, meter.bytes, sha256, wav), attempt: ctx.info.attempt, resumedFrom: offset };
   };
 
   /** Throws InsufficientStorage (retried later) unless `needed` bytes fit with the margin left over. */
@@ -205,18 +194,12 @@ async function inspectCommitted(store: WavStore, key: string, expected: { bytes:
   for await (const chunk of store.readCommitted(key)) meter.absorb(chunk as Buffer);
   const sha256 = meter.sha256();
   if (sha256 !== expected.sha256) return undefined;
-  const wav = parseWavHeader(meter.head(), meter.bytes);
-  return {
-    path: store.location(key),
-    bytes: meter.bytes,
-    sha256,
-    audioFormat: wav.audioFormat,
-    sampleRate: wav.sampleRate,
-    channels: wav.channels,
-    bitsPerSample: wav.bitsPerSample,
-    durationSeconds: wav.durationSeconds,
-    resumedFrom: meter.bytes,
-  };
+  return { ...describeFile(store.location(key), meter.bytes, sha256, parseWavHeader(meter.head(), meter.bytes)), resumedFrom: meter.bytes };
+}
+
+function describeFile(path: string, bytes: number, sha256: string, wav: WavInfo) {
+  const { audioFormat, sampleRate, channels, bitsPerSample, durationSeconds } = wav;
+  return { path, bytes, sha256, audioFormat, sampleRate, channels, bitsPerSample, durationSeconds };
 }
 
 class TooLarge extends Error {}
