@@ -9,7 +9,7 @@ import { createLogger } from './logger';
 import { describeIssues } from './provider';
 import { startSandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { connectClient, connectWorker, projectDir, resolveCallbackSecret, startDefaults, workerOptions } from './services';
+import { connectClient, connectWorker, projectDir, resolveCallbackSecret, startDefaults, webhookOptions, workerOptions } from './services';
 import { obtainTemporalCli } from './temporal';
 import { configTable } from './config-table';
 import { createWorker } from './worker';
@@ -133,6 +133,7 @@ program
       temporalUiUrl: temporalUiUrl(config),
       start: startDefaults(config, 'api'),
       logger,
+      webhook: webhookOptions(config),
     });
     const server = await listen(app, config.PORT, config.HOST);
     logger.info({ url: server.url }, 'listening');

@@ -30,6 +30,8 @@ export const configSchema = z.object({
   PROVIDER_BASE_URL: z.url().optional().describe('Provider API base URL, e.g. `https://api.kie.ai`. Default: the local sandbox.'),
   PROVIDER_API_KEY: z.string().min(1).optional().describe('Provider API key (Bearer). Without it `npm start` runs the sandbox provider.'),
   PROVIDER_VARIANT: z.enum(['sunoapi', 'kie']).default('sunoapi').describe('Which reading of ambiguous codes applies (429 = out of credits on `sunoapi`, rate limit on `kie`).'),
+  PROVIDER_WEBHOOK_HMAC_KEY: z.string().min(1).optional().describe("The provider's webhook HMAC key (kie.ai `webhookHmacKey`); when set, callbacks must carry a valid X-Webhook-Signature."),
+  WEBHOOK_REPLAY_WINDOW_SECONDS: positiveInt.default(300).describe('How far X-Webhook-Timestamp may be from now before a signed callback is refused as a replay.'),
   PROVIDER_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one provider API request.'),
   PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2).describe('Provider calls (submit, poll) per second across all workers: 2/s is the documented 20 per 10 s.'),
   PROVIDER_RETRY_BASE_MS: positiveInt.default(2000).describe('First delay before retrying a rate-limited or failed provider call; doubles per attempt (max 2 min), with jitter.'),

@@ -6,7 +6,7 @@ import { publicBaseUrl, temporalUiUrl, type Config } from './config';
 import { createLogger } from './logger';
 import { startSandbox, type Sandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { connectClient, connectWorker, inProject, projectDir, resolveCallbackSecret, startDefaults, workerOptions } from './services';
+import { connectClient, connectWorker, inProject, projectDir, resolveCallbackSecret, startDefaults, webhookOptions, workerOptions } from './services';
 import { obtainTemporalCli, startDevServer } from './temporal';
 import { parseWavHeader, WAV_HEADER_SCAN_BYTES } from './wav';
 import { createWorker } from './worker';
@@ -50,6 +50,7 @@ export async function runDev(config: Config): Promise<void> {
         wavSeconds: config.SANDBOX_WAV_SECONDS,
         timeScale: config.SANDBOX_TIME_SCALE,
         port: config.SANDBOX_PORT,
+        webhookHmacKey: config.PROVIDER_WEBHOOK_HMAC_KEY,
       });
       const running = sandbox;
       cleanups.push(() => running.close());
@@ -68,6 +69,7 @@ export async function runDev(config: Config): Promise<void> {
         temporalUiUrl: uiUrl,
         start: startDefaults(config, 'api'),
         logger,
+        webhook: webhookOptions(config),
       }),
       config.PORT,
       config.HOST,

@@ -93,3 +93,7 @@ export async function workerOptions(config: Config, connection: NativeConnection
     },
   };
 }
+
+/** The provider's own callback signature, where it is configured. */
+export const webhookOptions = (config: Config) =>
+  config.PROVIDER_WEBHOOK_HMAC_KEY ? { hmacKey: config.PROVIDER_WEBHOOK_HMAC_KEY, replayWindowSeconds: config.WEBHOOK_REPLAY_WINDOW_SECONDS } : undefined;

@@ -8,4 +8,6 @@ export {
   verifyCallbackSignature,
   webhookSignature,
   verifyWebhookSignature,
+  webhookRefusal,
+  type WebhookCheck,
 } from './signature';

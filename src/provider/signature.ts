@@ -27,6 +27,29 @@ export function verifyWebhookSignature(taskId: string, timestamp: string, signat
   return safeEqual(signature, webhookSignature(taskId, timestamp, key));
 }
 
+export interface WebhookCheck {
+  taskId: string;
+  timestamp: string | undefined;
+  signature: string | undefined;
+  key: string;
+  /** Largest accepted distance between the timestamp and now, either way. */
+  windowSeconds: number;
+  nowSeconds: number;
+}
+
+/**
+ * kie.ai-style signed callbacks: both headers present, the timestamp inside the replay window
+ * (the provider states none; a captured callback must not be replayable forever), and the HMAC
+ * right. Returns why it is refused, or undefined when it is good.
+ */
+export function webhookRefusal({ taskId, timestamp, signature, key, windowSeconds, nowSeconds }: WebhookCheck): string | undefined {
+  if (!timestamp || !signature) return 'X-Webhook-Timestamp and X-Webhook-Signature are required';
+  if (!/^\d{1,12}$/.test(timestamp)) return 'X-Webhook-Timestamp is not Unix seconds';
+  if (Math.abs(nowSeconds - Number(timestamp)) > windowSeconds) return 'X-Webhook-Timestamp is outside the replay window';
+  if (!verifyWebhookSignature(taskId, timestamp, signature, key)) return 'X-Webhook-Signature does not match';
+  return undefined;
+}
+
 /** Constant-time comparison that does not leak the expected length through an early return. */
 function safeEqual(given: string, expected: string): boolean {
   const a = Buffer.from(given);

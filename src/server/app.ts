@@ -13,6 +13,7 @@ export interface AppDeps {
   temporalUiUrl: string;
   start: StartOptions;
   logger: Logger;
+  webhook?: { hmacKey: string; replayWindowSeconds: number } | undefined;
 }
 
 /** The HTTP face of wavflow: the provider's callback receiver and the conversions API. */
@@ -22,6 +23,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(callbackRouter(deps));
   app.use(conversionsRouter(deps));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  // Ready when Temporal answers: a load balancer then sends callbacks only where they can be recorded.
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.client.connection.withDeadline(Date.now() + 2_000, () => deps.client.workflowService.getSystemInfo({}));
+      res.json({ status: 'ready' });
+    } catch (err) {
+      sendProblem(res, 503, 'Service Unavailable', `Temporal unreachable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    }
+  });
   app.use((_req, res) => sendProblem(res, 404, 'Not Found'));
   app.use(problemHandler((err) => deps.logger.error({ err }, 'unhandled error in request')));
   return app;

@@ -1,6 +1,6 @@
 import { Router, raw, type Request, type Response, type NextFunction } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { parseCallback, verifyCallbackSignature } from '../provider';
+import { parseCallback, verifyCallbackSignature, webhookRefusal } from '../provider';
 import { malformedCallbackSignal, MAX_MALFORMED_BODY_BYTES, providerCallbackSignal } from '../workflows';
 import type { Logger } from '../logger';
 import { sendProblem } from './problem';
@@ -9,6 +9,8 @@ export interface CallbackRouteDeps {
   client: Client;
   callbackSecret: string;
   logger: Logger;
+  /** Where the provider signs its callbacks (kie.ai's webhookHmacKey), they must be signed. */
+  webhook?: { hmacKey: string; replayWindowSeconds: number } | undefined;
 }
 
 const MAX_BODY = '64kb';
@@ -28,7 +30,7 @@ function parseJson(body: Buffer): unknown {
  * POST /callbacks/wav/:workflowId/:sig. Answers 200 only once Temporal has durably accepted the
  * signal: on 503 the provider retries and polling remains the backstop, so nothing is lost.
  */
-export function callbackRouter({ client, callbackSecret, logger }: CallbackRouteDeps): Router {
+export function callbackRouter({ client, callbackSecret, logger, webhook }: CallbackRouteDeps): Router {
   const router = Router();
   const log = logger.child({ route: 'callback' });
 
@@ -51,6 +53,25 @@ export function callbackRouter({ client, callbackSecret, logger }: CallbackRoute
 
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const parsed = parseCallback(parseJson(body));
+    if (!parsed.ok && webhook) {
+      // Without a task id the provider's signature cannot be checked: nothing is signalled.
+      done('malformed', { error: parsed.error, signalled: false });
+      return sendProblem(res, 400, 'Bad Request', parsed.error);
+    }
+    if (parsed.ok && webhook) {
+      const refusal = webhookRefusal({
+        taskId: parsed.value.taskId,
+        timestamp: req.get('x-webhook-timestamp'),
+        signature: req.get('x-webhook-signature'),
+        key: webhook.hmacKey,
+        windowSeconds: webhook.replayWindowSeconds,
+        nowSeconds: Math.floor(Date.now() / 1000),
+      });
+      if (refusal) {
+        done('forged', { taskId: parsed.value.taskId, error: refusal });
+        return sendProblem(res, 401, 'Unauthorized', refusal);
+      }
+    }
     if (!parsed.ok) {
       // Authentic but broken: make it visible in the workflow's history, and tell the provider 400.
       const signalled = await handle

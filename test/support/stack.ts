@@ -60,7 +60,15 @@ export async function startStack(
   const logger = pino({ level: 'silent' });
   const startOptions = { taskQueue, defaultPollIntervalSeconds: 60, startedBy: 'test', input };
   const server = await listen(
-    createApp({ client, namespace: 'default', callbackSecret, temporalUiUrl: 'http://127.0.0.1:8233', start: startOptions, logger }),
+    createApp({
+      client,
+      namespace: 'default',
+      callbackSecret,
+      temporalUiUrl: 'http://127.0.0.1:8233',
+      start: startOptions,
+      logger,
+      webhook: sandboxOptions.webhookHmacKey ? { hmacKey: sandboxOptions.webhookHmacKey, replayWindowSeconds: 300 } : undefined,
+    }),
     0,
     '127.0.0.1',
   );
