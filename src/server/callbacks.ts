@@ -14,6 +14,7 @@ export interface CallbackRouteDeps {
 }
 
 const MAX_BODY = '64kb';
+const SIGNAL_DEADLINE_MS = 5_000;
 /** Raw bodies are never logged beyond this. */
 const LOGGED_BODY_BYTES = 1024;
 
@@ -85,7 +86,8 @@ export function callbackRouter({ client, callbackSecret, logger, webhook }: Call
     }
     const callback = parsed.value;
     try {
-      await handle.signal(providerCallbackSignal, callback);
+      // Well inside the provider's 15 s: a Temporal outage becomes a 503 the provider retries.
+      await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => handle.signal(providerCallbackSignal, callback));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         // Closed (or never ours): acknowledge so the provider stops retrying.

@@ -28,17 +28,19 @@ export interface TestStack {
  * The real pipeline for one test file: the sandbox provider, the HTTP server and a worker on a
  * task queue of its own, all against the shared Temporal dev server started by global setup.
  */
-export interface DownloadLimits {
+export interface StackOptions {
   maxBytes?: number;
   minFreeBytes?: number;
+  /** Another Temporal server than the shared one (a test that stops and restarts it). */
+  temporalAddress?: string;
 }
 
 export async function startStack(
   sandboxOptions: Partial<SandboxOptions> = {},
   input: Partial<ConversionInput> = {},
-  downloadLimits: DownloadLimits = {},
+  stackOptions: StackOptions = {},
 ): Promise<TestStack> {
-  const address = process.env.WAVFLOW_TEST_TEMPORAL_ADDRESS;
+  const address = stackOptions.temporalAddress ?? process.env.WAVFLOW_TEST_TEMPORAL_ADDRESS;
   const workflowBundlePath = process.env.WAVFLOW_TEST_WORKFLOW_BUNDLE;
   if (!address || !workflowBundlePath) throw new Error('integration tests need the global setup (run them through jest)');
 
@@ -87,8 +89,8 @@ export async function startStack(
         // The sandbox is addressed as `localhost`: allowed by name, while literal internal
         // addresses (a redirect to 127.0.0.1 or 169.254.169.254) stay forbidden.
         addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
-        maxBytes: downloadLimits.maxBytes ?? 64 * 1024 ** 2,
-        minFreeBytes: downloadLimits.minFreeBytes ?? 0,
+        maxBytes: stackOptions.maxBytes ?? 64 * 1024 ** 2,
+        minFreeBytes: stackOptions.minFreeBytes ?? 0,
         connectTimeoutMs: 5_000,
         idleTimeoutMs: 5_000,
       },
