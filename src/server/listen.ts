@@ -5,10 +5,13 @@ import type { Express } from 'express';
 export interface RunningServer {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish for at most `graceMs`, then drops
+   * whatever is left. Idle keep-alive connections are closed at once.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
-/** Listens, and closes by refusing new connections, letting in-flight requests finish, then dropping idle ones. */
 export async function listen(app: Express, port: number, host: string): Promise<RunningServer> {
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(port, host, () => resolve(s));
@@ -18,10 +21,12 @@ export async function listen(app: Express, port: number, host: string): Promise<
   return {
     url: `http://${host}:${bound}`,
     port: bound,
-    close: async () => {
+    close: async (graceMs = 10_000) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
+      clearTimeout(deadline);
     },
   };
 }
