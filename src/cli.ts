@@ -134,6 +134,7 @@ program
       start: startDefaults(config, 'api'),
       logger,
       webhook: webhookOptions(config),
+      apiToken: config.API_TOKEN,
     });
     const server = await listen(app, config.PORT, config.HOST);
     logger.info({ url: server.url }, 'listening');

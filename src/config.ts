@@ -11,7 +11,7 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const configSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('`production` makes CALLBACK_SECRET required.'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('`production` makes CALLBACK_SECRET and API_TOKEN required.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233').describe('Temporal frontend (host:port). `npm start` starts a dev server here unless one is already listening.'),
@@ -25,6 +25,7 @@ export const configSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface the HTTP server listens on.'),
   PORT: port.default(3000).describe('Port of the HTTP server (callback receiver and conversions API).'),
   PUBLIC_BASE_URL: z.url().optional().describe('Base URL the provider uses to reach the callback receiver. Default `http://<HOST>:<PORT>`.'),
+  API_TOKEN: z.string().min(16).optional().describe('Bearer token required on `/v1`. Required in production; without it (development) the API is open on HOST.'),
   CALLBACK_SECRET: z.string().min(16).optional().describe('Key of the per-conversion callback URL signature. Required in production; in development one is generated once into `.data/callback-secret`.'),
 
   PROVIDER_BASE_URL: z.url().optional().describe('Provider API base URL, e.g. `https://api.kie.ai`. Default: the local sandbox.'),
@@ -75,9 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
-  if (config.NODE_ENV === 'production' && !config.CALLBACK_SECRET) {
-    throw new ConfigError('invalid configuration:\n  CALLBACK_SECRET: required when NODE_ENV=production');
-  }
+  const missing = config.NODE_ENV === 'production' ? (['CALLBACK_SECRET', 'API_TOKEN'] as const).filter((name) => !config[name]) : [];
+  if (missing.length) throw new ConfigError(`invalid configuration:\n${missing.map((name) => `  ${name}: required when NODE_ENV=production`).join('\n')}`);
   return config;
 }
 

@@ -70,6 +70,7 @@ export async function runDev(config: Config): Promise<void> {
         start: startDefaults(config, 'api'),
         logger,
         webhook: webhookOptions(config),
+        apiToken: config.API_TOKEN,
       }),
       config.PORT,
       config.HOST,

@@ -47,7 +47,7 @@ export async function serveFile(req: Request, res: Response, file: ServedFile, s
       const flushed = res.write(buffer.subarray(0, bytesRead));
       sent += bytesRead;
       if (rate) await new Promise((resolve) => setTimeout(resolve, 100));
-      else if (!flushed) await new Promise((resolve) => res.once('drain', resolve));
+      else if (!flushed) await drainedOrClosed(res);
     }
   } finally {
     await handle.close();
@@ -56,4 +56,17 @@ export async function serveFile(req: Request, res: Response, file: ServedFile, s
   if (cut && stopAt < file.bytes) res.destroy();
   else res.end();
   return sent;
+}
+
+/** A client that goes away never drains the response: stop waiting when the connection closes. */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { StartOptions } from '../client';
 import type { Logger } from '../logger';
+import { requireApiToken } from './api-token';
 import { callbackRouter } from './callbacks';
 import { conversionsRouter } from './conversions';
 import { problemHandler, sendProblem } from './problem';
@@ -14,6 +15,8 @@ export interface AppDeps {
   start: StartOptions;
   logger: Logger;
   webhook?: { hmacKey: string; replayWindowSeconds: number } | undefined;
+  /** Bearer token required on /v1; the API is open without one (development only: see config). */
+  apiToken?: string | undefined;
 }
 
 /** The HTTP face of wavflow: the provider's callback receiver and the conversions API. */
@@ -21,6 +24,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(callbackRouter(deps));
+  if (deps.apiToken) app.use('/v1', requireApiToken(deps.apiToken));
   app.use(conversionsRouter(deps));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   // Ready when Temporal answers: a load balancer then sends callbacks only where they can be recorded.

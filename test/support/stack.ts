@@ -33,6 +33,7 @@ export interface StackOptions {
   minFreeBytes?: number;
   /** Another Temporal server than the shared one (a test that stops and restarts it). */
   temporalAddress?: string;
+  apiToken?: string;
 }
 
 export async function startStack(
@@ -70,6 +71,7 @@ export async function startStack(
       start: startOptions,
       logger,
       webhook: sandboxOptions.webhookHmacKey ? { hmacKey: sandboxOptions.webhookHmacKey, replayWindowSeconds: 300 } : undefined,
+      apiToken: stackOptions.apiToken,
     }),
     0,
     '127.0.0.1',

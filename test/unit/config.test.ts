@@ -31,7 +31,9 @@ test.each([
   expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));
 });
 
-test('production requires CALLBACK_SECRET', () => {
-  expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CALLBACK_SECRET: required/);
-  expect(loadConfig({ NODE_ENV: 'production', CALLBACK_SECRET: 'a-long-enough-secret' }).CALLBACK_SECRET).toBe('a-long-enough-secret');
+test('production requires CALLBACK_SECRET and API_TOKEN', () => {
+  expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CALLBACK_SECRET: required[\s\S]*API_TOKEN: required/);
+  expect(() => loadConfig({ NODE_ENV: 'production', CALLBACK_SECRET: 'a-long-enough-secret' })).toThrow(/API_TOKEN: required/);
+  const config = loadConfig({ NODE_ENV: 'production', CALLBACK_SECRET: 'a-long-enough-secret', API_TOKEN: 'a-long-enough-token' });
+  expect(config).toMatchObject({ CALLBACK_SECRET: 'a-long-enough-secret', API_TOKEN: 'a-long-enough-token' });
 });
