@@ -52,9 +52,12 @@ export async function serveFile(req: Request, res: Response, file: ServedFile, s
   } finally {
     await handle.close();
   }
-  // A cut is the connection dropping mid-body; a truncation is a clean end without a length.
-  if (cut && stopAt < file.bytes) res.destroy();
-  else res.end();
+  // A cut is the connection dropping mid-body (after what was sent has left this process, so the
+  // bytes counted as served are the bytes the client can receive); a truncation ends cleanly.
+  if (cut && stopAt < file.bytes) {
+    await new Promise<void>((resolve) => res.write(Buffer.alloc(0), () => resolve()));
+    res.destroy();
+  } else res.end();
   return sent;
 }
 

@@ -129,7 +129,8 @@ export const uniqueId = (label: string) => `${label}-${randomUUID().slice(0, 8)}
 /** The SDK logs state changes at INFO and expected workflow failures at WARN; tests assert on those instead. */
 function quietTemporalRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    // Core's own retries (a test stops Temporal on purpose) are WARN too.
+    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
   } catch {
     // Already installed by an earlier test file in this process.
   }
