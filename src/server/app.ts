@@ -4,6 +4,8 @@ import type { StartOptions } from '../client';
 import type { Logger } from '../logger';
 import { requireApiToken } from './api-token';
 import { callbackRouter } from './callbacks';
+import { conversionFileRouter } from './conversion-file';
+import { conversionListRouter } from './conversion-list';
 import { conversionsRouter } from './conversions';
 import { problemHandler, sendProblem } from './problem';
 
@@ -26,6 +28,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(callbackRouter(deps));
   if (deps.apiToken) app.use('/v1', requireApiToken(deps.apiToken));
   app.use(conversionsRouter(deps));
+  app.use(conversionListRouter(deps));
+  app.use(conversionFileRouter(deps));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   // Ready when Temporal answers: a load balancer then sends callbacks only where they can be recorded.
   app.get('/readyz', async (_req, res) => {
