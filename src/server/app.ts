@@ -7,6 +7,7 @@ import { callbackRouter } from './callbacks';
 import { conversionFileRouter } from './conversion-file';
 import { conversionListRouter } from './conversion-list';
 import { conversionsRouter } from './conversions';
+import { openApiDocument } from './openapi';
 import { problemHandler, sendProblem } from './problem';
 
 export interface AppDeps {
@@ -30,6 +31,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(conversionsRouter(deps));
   app.use(conversionListRouter(deps));
   app.use(conversionFileRouter(deps));
+  const openApi = openApiDocument();
+  app.get('/openapi.json', (_req, res) => void res.json(openApi));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   // Ready when Temporal answers: a load balancer then sends callbacks only where they can be recorded.
   app.get('/readyz', async (_req, res) => {

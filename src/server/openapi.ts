@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { startConversionRequest } from '../client';
+import { listConversionsQuery } from './conversion-list';
+
+/**
+ * The OpenAPI 3.1 document of the HTTP API. Request schemas are the zod schemas the routes
+ * validate with; JSON Schema 2020-12 is what OpenAPI 3.1 speaks.
+ */
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
+
+const problem = z.object({ type: z.string(), title: z.string(), status: z.number().int(), detail: z.string().optional() }).describe('RFC 9457 problem details');
+const started = z.object({
+  conversionId: z.string(),
+  runId: z.string(),
+  created: z.boolean().describe('false when the conversion already existed'),
+  statusUrl: z.string(),
+  temporalUiUrl: z.string(),
+});
+const summary = z.object({
+  conversionId: z.string(),
+  runId: z.string(),
+  workflowStatus: z.string(),
+  phase: z.string().optional(),
+  wavTaskId: z.string().optional(),
+  audioId: z.string().optional(),
+  startedAt: z.string().optional(),
+  closedAt: z.string().optional(),
+});
+const status = z
+  .object({ conversionId: z.string(), phase: z.string(), wavTaskId: z.string().optional(), polls: z.number().int(), result: z.object({}).loose().optional() })
+  .loose()
+  .describe('The `status` query of the conversion (ConversionStatus in src/workflows/messages.ts)');
+const callback = z.object({ code: z.union([z.number(), z.string()]), msg: z.string().optional(), data: z.object({}).loose() }).describe('The provider callback, any documented variant');
+
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: jsonSchema(schema) } } });
+const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: jsonSchema(problem) } } });
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+
+export function openApiDocument(): Record<string, unknown> {
+  const query = jsonSchema(listConversionsQuery) as { properties: Record<string, Record<string, unknown>> };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'wavflow', version: '0.1.0', description: 'Durable "Convert to WAV" conversions on Temporal.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API_TOKEN' } } },
+    paths: {
+      '/v1/conversions': {
+        post: {
+          summary: 'Start a conversion (idempotent)',
+          security: [{ bearer: [] }],
+          requestBody: { required: true, ...json(startConversionRequest) },
+          responses: { 201: { description: 'started', ...json(started) }, 200: { description: 'already existed', ...json(started) }, 400: problemResponse('invalid request') },
+        },
+        get: {
+          summary: 'List conversions',
+          security: [{ bearer: [] }],
+          parameters: Object.entries(query.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+          responses: { 200: { description: 'a page', ...json(z.object({ items: z.array(summary), nextCursor: z.string().optional() })) }, 400: problemResponse('invalid query') },
+        },
+      },
+      '/v1/conversions/{id}': {
+        get: { summary: 'Status of a conversion', security: [{ bearer: [] }], parameters: [idParam], responses: { 200: { description: 'status', ...json(status) }, 404: problemResponse('unknown') } },
+        delete: {
+          summary: 'Cancel a conversion',
+          security: [{ bearer: [] }],
+          parameters: [idParam],
+          responses: { 202: { description: 'cancelling' }, 404: problemResponse('unknown'), 409: problemResponse('already closed') },
+        },
+      },
+      '/v1/conversions/{id}/wav': {
+        get: {
+          summary: 'The WAV file (Range supported)',
+          security: [{ bearer: [] }],
+          parameters: [idParam],
+          responses: { 200: { description: 'the file', content: { 'audio/wav': {} } }, 206: { description: 'a range' }, 404: problemResponse('unknown'), 409: problemResponse('no file yet') },
+        },
+      },
+      '/callbacks/wav/{workflowId}/{sig}': {
+        post: {
+          summary: "The provider's callback (signed URL)",
+          parameters: [
+            { name: 'workflowId', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'sig', in: 'path', required: true, schema: { type: 'string' } },
+          ],
+          requestBody: { required: true, ...json(callback) },
+          responses: {
+            200: { description: 'received, or ignored for a closed conversion' },
+            400: problemResponse('malformed'),
+            401: problemResponse('bad signature'),
+            413: problemResponse('too large'),
+            415: problemResponse('not JSON'),
+            503: problemResponse('Temporal unreachable: retry'),
+          },
+        },
+      },
+      '/healthz': { get: { summary: 'Process up', responses: { 200: { description: 'ok' } } } },
+      '/readyz': { get: { summary: 'Temporal reachable', responses: { 200: { description: 'ready' }, 503: problemResponse('not ready') } } },
+      '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
+    },
+  };
+}
