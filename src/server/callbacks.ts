@@ -18,6 +18,13 @@ const SIGNAL_DEADLINE_MS = 5_000;
 /** Raw bodies are never logged beyond this. */
 const LOGGED_BODY_BYTES = 1024;
 
+/** What the request log line says besides the workflow id, status and latency. */
+interface CallbackLog {
+  outcome?: string;
+  taskId?: string;
+  [field: string]: unknown;
+}
+
 /** Invalid JSON is a body that fails validation like any other. */
 function parseJson(body: Buffer): unknown {
   try {
@@ -35,9 +42,21 @@ export function callbackRouter({ client, callbackSecret, logger, webhook }: Call
   const router = Router();
   const log = logger.child({ route: 'callback' });
 
+  // One line per request, whatever answered it (this route, the body parser or the error handler).
+  const logRequest = (req: Request<{ workflowId: string; sig: string }>, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    // Read now: an error handler outside this route sees other params.
+    const workflowId = req.params.workflowId;
+    res.on('finish', () => {
+      const { outcome, ...extra } = (res.locals.callbackLog ?? {}) as CallbackLog;
+      const fields = { workflowId, status: res.statusCode, outcome: outcome ?? `http-${res.statusCode}`, ...extra };
+      log[res.statusCode >= 500 || outcome === 'forged' ? 'warn' : 'info']({ ...fields, latencyMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'callback');
+    });
+    next();
+  };
   const verifySignature = (req: Request<{ workflowId: string; sig: string }>, res: Response, next: NextFunction) => {
     if (verifyCallbackSignature(req.params.workflowId, req.params.sig, callbackSecret)) return next();
-    log.warn({ workflowId: req.params.workflowId, outcome: 'forged' }, 'callback signature mismatch');
+    res.locals.callbackLog = { outcome: 'forged' } satisfies CallbackLog;
     sendProblem(res, 401, 'Unauthorized', 'callback signature does not match');
   };
   const requireJson = (req: Request, res: Response, next: NextFunction) => {
@@ -45,12 +64,9 @@ export function callbackRouter({ client, callbackSecret, logger, webhook }: Call
     sendProblem(res, 415, 'Unsupported Media Type', 'callbacks must be application/json');
   };
 
-  router.post('/callbacks/wav/:workflowId/:sig', verifySignature, requireJson, raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
-    const started = process.hrtime.bigint();
-    const workflowId = req.params.workflowId;
-    const handle = client.workflow.getHandle(workflowId);
-    const done = (outcome: string, extra: Record<string, unknown> = {}) =>
-      log.info({ workflowId, outcome, latencyMs: Number(process.hrtime.bigint() - started) / 1e6, ...extra }, 'callback');
+  router.post('/callbacks/wav/:workflowId/:sig', logRequest, verifySignature, requireJson, raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
+    const handle = client.workflow.getHandle(req.params.workflowId);
+    const done = (outcome: string, extra: Omit<CallbackLog, 'outcome'> = {}) => (res.locals.callbackLog = { outcome, ...extra } satisfies CallbackLog);
 
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const parsed = parseCallback(parseJson(body));
