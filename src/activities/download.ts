@@ -122,6 +122,8 @@ export function createDownloadWav(deps: DownloadDeps) {
       etag: headers.etag,
       lastModified: headers['last-modified'],
     };
+    // At once, not a second later: a worker killed early can then resume with the validator.
+    ctx.heartbeat(progress);
     const meter = new FileDigest();
     // The hash and header cover the whole file: feed it the bytes kept from earlier attempts first.
     if (offset > 0) for await (const chunk of store.readPartial(key)) meter.absorb(chunk as Buffer);

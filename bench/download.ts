@@ -1,0 +1,536 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, open, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter, tsToMs } from '@temporalio/common';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startConversion, waitForConversion, type StartOptions } from '../src/client';
+import { startSandbox, type Sandbox } from '../src/sandbox';
+import { obtainTemporalCli, startDevServer } from '../src/temporal';
+import type { ConversionResult } from '../src/workflows';
+import type { StoreEvent, WorkerMessage, WorkerProcessConfig } from './worker-process';
+
+/**
+ * `npm run bench:download`: a ~1 GiB WAV served by the sandbox, downloaded by the downloadWav
+ * activity in a worker process and by `curl -o` to the same disk, in alternating rounds; then a
+ * download SIGKILLed at 50 % and finished by a new worker. Prints a table, then one JSON line.
+ * BENCH_FILE_MIB (default 1024) and BENCH_ROUNDS (default 3) shrink it for a quick try.
+ */
+
+const MiB = 1024 ** 2;
+const FILE_MIB = Number(process.env.BENCH_FILE_MIB ?? 1024);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const GOALS = { throughputRatioVsCurl: 0.9, peakRssGrowthMiB: 64, refetchedShareAfterKill: 0.05 };
+const PCM_BYTES_PER_SECOND = 44_100 * 2 * 2; // what the sandbox synthesizes: 16-bit stereo 44.1 kHz
+const WAV_HEADER_BYTES = 44;
+const AUDIO_ID = 'bench-track';
+const SANDBOX_KEY = 'bench-key';
+const projectDir = resolve(__dirname, '../../..'); // dist/bench/bench → the repository
+
+const say = (message: string) => console.error(`bench | ${message}`);
+
+interface CurlRun {
+  bytes: number;
+  seconds: number;
+  fsyncSeconds: number;
+}
+
+interface ActivityRun {
+  bytes: number;
+  /** downloadWav's ActivityTaskStarted → ActivityTaskCompleted, from the workflow history. */
+  seconds: number;
+  /** Body streamed into the .part file (hashing, writing, header check). */
+  streamingSeconds: number;
+  /** fsync and rename. */
+  commitSeconds: number;
+  rssBeforeMiB: number;
+  peakRssGrowthMiB: number;
+  /** The peak is the kernel's (VmHWM, reset before the run) rather than sampled every 20 ms. */
+  peakRssExact: boolean;
+}
+
+interface KillRun {
+  killedAtBytes: number;
+  heartbeatAtKill: { bytes: number; etag?: string } | undefined;
+  resumedFrom: number;
+  servedBytes: number;
+  refetchedShare: number;
+  recoverySeconds: number;
+  finalAttempt: number;
+  sha256: string;
+  sha256Matches: boolean;
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  if (process.platform !== 'linux') throw new Error('bench:download reads /proc for the worker memory: Linux only');
+  if (!(FILE_MIB > 0) || !(ROUNDS >= 1)) throw new Error('BENCH_FILE_MIB and BENCH_ROUNDS must be positive numbers');
+  await assertCurl();
+
+  const wavSeconds = Math.ceil((FILE_MIB * MiB - WAV_HEADER_BYTES) / PCM_BYTES_PER_SECOND);
+  const expectedBytes = WAV_HEADER_BYTES + wavSeconds * PCM_BYTES_PER_SECOND;
+  const workDir = await mkdtemp(join(tmpdir(), 'wavflow-bench-'));
+  const cleanups: Array<() => Promise<unknown>> = [async () => rm(workDir, { recursive: true, force: true })];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) await step().catch((err: unknown) => say(`cleanup: ${String(err)}`));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+
+  try {
+    // The served file, curl's copy and the worker's copy (plus its 256 MiB free-disk margin) at once.
+    const free = await freeBytes(workDir);
+    const needed = 3 * expectedBytes + 512 * MiB;
+    if (free < needed) throw new Error(`${workDir} has ${mib(free)} MiB free; the benchmark needs ${mib(needed)} MiB`);
+    say(`working in ${workDir} (${mib(free)} MiB free); file ${expectedBytes} bytes (${(expectedBytes / 1024 ** 3).toFixed(2)} GiB)`);
+
+    const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
+    const temporal = await startDevServer({ cliPath, port: await freePort(), uiPort: null, namespace: 'default', log: say });
+    cleanups.push(() => temporal.stop());
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+
+    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietLogger });
+    const workflowBundlePath = join(workDir, 'workflows.js');
+    await writeFile(workflowBundlePath, bundle.code);
+
+    const sandbox = await startSandbox({
+      apiKey: SANDBOX_KEY,
+      variant: 'sunoapi',
+      conversionDelayMs: 0,
+      wavSeconds,
+      timeScale: 1,
+      publicHost: 'localhost',
+      fileDir: join(workDir, 'sandbox'),
+    });
+    cleanups.push(() => sandbox.close());
+    // Conversions after the first adopt the same provider task (409), so one file serves every run;
+    // they learn its URL by polling, so no callback receiver is needed.
+    sandbox.setScenario(AUDIO_ID, { callback: 'drop' });
+
+    const outputDir = join(workDir, 'worker');
+    const workerConfig: WorkerProcessConfig = {
+      temporalAddress: temporal.address,
+      taskQueue: 'wavflow-bench',
+      workflowBundlePath,
+      sandboxUrl: sandbox.url,
+      sandboxApiKey: SANDBOX_KEY,
+      outputDir,
+    };
+    const workers: WorkerChild[] = [];
+    cleanups.push(async () => Promise.all(workers.map(stopWorker)));
+    const newWorker = async () => {
+      const worker = await spawnWorker(workerConfig, join(workDir, `worker-${workers.length + 1}.log`));
+      workers.push(worker);
+      return worker;
+    };
+
+    const runTag = `bench-${Date.now().toString(36)}`;
+    const startOptions: StartOptions = { taskQueue: workerConfig.taskQueue, defaultPollIntervalSeconds: 0.25, startedBy: 'bench' };
+    const convert = async (label: string) => {
+      const { conversionId } = await startConversion(client, { conversionId: `${runTag}-${label}`, audioId: AUDIO_ID }, startOptions);
+      return { conversionId, result: await waitForConversion(client, conversionId) };
+    };
+
+    const worker = await newWorker();
+    say(`synthesizing the WAV in the sandbox (${wavSeconds} s of audio), then a warm-up download`);
+    const warmUp = await convert('warm-up');
+    const task = sandbox.task(warmUp.result.wavTaskId);
+    if (!task?.file) throw new Error('the sandbox has no file for the warm-up conversion');
+    const served = task.file;
+    await rm(warmUp.result.path);
+    // The sandbox just wrote the file: flushed now, its write-back cannot slow the first round.
+    await fsyncFile(served.path);
+    // curl gets a literal address: `localhost` would have it try ::1 first, where nothing listens.
+    const curlUrl = `${sandbox.url.replace('//localhost:', '//127.0.0.1:')}/files/${task.wavTaskId}.wav`;
+
+    const curlRuns: CurlRun[] = [];
+    const activityRuns: ActivityRun[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const curlFile = join(workDir, 'curl.wav');
+      const curl = await curlDownload(curlUrl, curlFile);
+      if (curl.bytes !== served.bytes) throw new Error(`curl fetched ${curl.bytes} of ${served.bytes} bytes`);
+      await rm(curlFile); // unlinked before the next run, so its dirty pages are never written back during it
+      curlRuns.push(curl);
+      say(`round ${round}: curl ${mibps(curl.bytes, curl.seconds)} MiB/s`);
+
+      const servedBefore = task.bytesServed;
+      const peak = new PeakRss(worker.pid);
+      const { conversionId, result } = await convert(`round-${round}`);
+      const growth = peak.stop();
+      const seconds = await downloadActivitySeconds(client, conversionId);
+      const times = worker.storeEvents.get(conversionId) ?? {};
+      await rm(result.path);
+      await settle(() => task.bytesServed - servedBefore >= result.bytes);
+      if (result.bytes !== served.bytes || result.sha256 !== served.sha256) throw new Error(`round ${round}: the activity's file differs from the served one`);
+      // The history times the last attempt only: a retried download would be misreported.
+      if (result.attempt !== 1) throw new Error(`round ${round}: the download needed ${result.attempt} attempts; see the worker log`);
+      activityRuns.push({
+        bytes: result.bytes,
+        seconds,
+        streamingSeconds: ((times.commit ?? NaN) - (times.write ?? NaN)) / 1000,
+        commitSeconds: ((times.committed ?? NaN) - (times.commit ?? NaN)) / 1000,
+        rssBeforeMiB: growth.beforeKiB / 1024,
+        peakRssGrowthMiB: (growth.peakKiB - growth.beforeKiB) / 1024,
+        peakRssExact: growth.exact,
+      });
+      say(`round ${round}: activity ${mibps(result.bytes, seconds)} MiB/s, peak RSS +${((growth.peakKiB - growth.beforeKiB) / 1024).toFixed(1)} MiB`);
+    }
+
+    say('kill test: SIGKILL the worker at 50 %, start a new one; the attempt times out after its 30 s heartbeat timeout, then resumes');
+    const kill = await killAndResume({ client, sandbox, wavTaskId: task.wavTaskId, outputDir, conversionId: `${runTag}-kill`, startOptions, worker, newWorker });
+
+    const report = summarize(served.bytes, curlRuns, activityRuns, kill, (Date.now() - startedAt) / 1000);
+    await cleanup();
+    printReport(report, curlRuns, activityRuns, kill);
+  } catch (err) {
+    // The worker logs go with the working directory: show their ends first.
+    for (const name of (await readdir(workDir).catch(() => [])).filter((n) => n.endsWith('.log'))) {
+      say(`${name} (last lines):\n${await tail(join(workDir, name))}`);
+    }
+    await cleanup();
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------- kill test
+
+interface KillTestDeps {
+  client: Client;
+  sandbox: Sandbox;
+  wavTaskId: string;
+  outputDir: string;
+  conversionId: string;
+  startOptions: StartOptions;
+  worker: WorkerChild;
+  newWorker: () => Promise<WorkerChild>;
+}
+
+async function killAndResume({ client, sandbox, wavTaskId, outputDir, conversionId, startOptions, worker, newWorker }: KillTestDeps): Promise<KillRun> {
+  const task = () => sandbox.task(wavTaskId)!;
+  const file = task().file!;
+  const servedBefore = task().bytesServed;
+  await startConversion(client, { conversionId, audioId: AUDIO_ID }, startOptions);
+
+  // Watch the .part file rather than the sandbox's counter: it only counts a request when it ends.
+  const part = join(outputDir, `${conversionId}.wav.part`);
+  let killedAtBytes = 0;
+  const deadline = Date.now() + 10 * 60_000;
+  while (killedAtBytes < file.bytes / 2) {
+    if (Date.now() > deadline) throw new Error('kill test: the download never reached 50 %');
+    if (worker.exitCode !== undefined) throw new Error('kill test: the worker exited before the download reached 50 %');
+    killedAtBytes = (await stat(part).catch(() => undefined))?.size ?? 0;
+    if (killedAtBytes < file.bytes / 2) await sleep(2);
+  }
+  worker.process.kill('SIGKILL');
+  const killedAt = Date.now();
+  await worker.exited;
+  say(`kill test: killed at ${killedAtBytes} bytes (${((100 * killedAtBytes) / file.bytes).toFixed(1)} %)`);
+
+  // What the retry will resume from: the server's last recorded heartbeat (etag) and the .part size.
+  const description = await client.workflow.getHandle(conversionId).describe();
+  const pending = description.raw.pendingActivities?.[0];
+  const details = pending?.heartbeatDetails?.payloads?.[0];
+  const heartbeatAtKill = details ? defaultPayloadConverter.fromPayload<{ bytes: number; etag?: string }>(details) : undefined;
+
+  await newWorker();
+  const result: ConversionResult = await waitForConversion(client, conversionId);
+  const recoverySeconds = (Date.now() - killedAt) / 1000;
+  await settle(() => task().bytesServed - servedBefore >= file.bytes);
+  const servedBytes = task().bytesServed - servedBefore;
+  const sha256 = await sha256Of(result.path);
+  await rm(result.path);
+  return {
+    killedAtBytes,
+    heartbeatAtKill: heartbeatAtKill && { bytes: heartbeatAtKill.bytes, ...(heartbeatAtKill.etag ? { etag: heartbeatAtKill.etag } : {}) },
+    resumedFrom: result.resumedFrom,
+    servedBytes,
+    refetchedShare: (servedBytes - file.bytes) / file.bytes,
+    recoverySeconds,
+    finalAttempt: result.attempt,
+    sha256,
+    sha256Matches: sha256 === file.sha256 && result.sha256 === file.sha256,
+  };
+}
+
+// ---------------------------------------------------------------- measurements
+
+/** `curl -o`, timed by curl itself; then the fsync the activity also does, timed apart. */
+async function curlDownload(url: string, dest: string): Promise<CurlRun> {
+  const out = await run('curl', ['-sS', '--fail', '-o', dest, '-w', '%{size_download} %{time_total}', url]);
+  const [bytes, seconds] = out.trim().split(' ').map(Number);
+  const started = performance.now();
+  await fsyncFile(dest);
+  return { bytes: bytes ?? NaN, seconds: seconds ?? NaN, fsyncSeconds: (performance.now() - started) / 1000 };
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** downloadWav's duration as the server saw it: the attempt's start to its completion. */
+async function downloadActivitySeconds(client: Client, conversionId: string): Promise<number> {
+  const events = (await client.workflow.getHandle(conversionId).fetchHistory()).events ?? [];
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'downloadWav');
+  const ofIt = (id: unknown) => scheduled?.eventId != null && String(id) === String(scheduled.eventId);
+  const started = events.find((e) => ofIt(e.activityTaskStartedEventAttributes?.scheduledEventId));
+  const completed = events.find((e) => ofIt(e.activityTaskCompletedEventAttributes?.scheduledEventId));
+  if (!started?.eventTime || !completed?.eventTime) throw new Error(`${conversionId}: no completed downloadWav in the history`);
+  return (tsToMs(completed.eventTime) - tsToMs(started.eventTime)) / 1000;
+}
+
+/**
+ * The worker's peak RSS from now until stop(), and its RSS now. The kernel keeps the peak (VmHWM),
+ * reset through clear_refs; where that is refused, /proc is sampled every 20 ms instead.
+ */
+class PeakRss {
+  readonly beforeKiB: number;
+  /** True when the kernel's own peak is read; false when sampled. */
+  readonly exact: boolean;
+  private sampledKiB: number;
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly pid: number) {
+    this.exact = resetPeakRss(pid);
+    this.beforeKiB = procStatusKiB(pid, 'VmRSS');
+    this.sampledKiB = this.beforeKiB;
+    if (!this.exact) this.timer = setInterval(() => (this.sampledKiB = Math.max(this.sampledKiB, procStatusKiB(pid, 'VmRSS'))), 20);
+  }
+
+  stop(): { beforeKiB: number; peakKiB: number; exact: boolean } {
+    clearInterval(this.timer);
+    const peakKiB = this.exact ? procStatusKiB(this.pid, 'VmHWM') : Math.max(this.sampledKiB, procStatusKiB(this.pid, 'VmRSS'));
+    return { beforeKiB: this.beforeKiB, peakKiB, exact: this.exact };
+  }
+}
+
+function resetPeakRss(pid: number): boolean {
+  try {
+    // 5 resets the peak resident set size (Linux ≥ 4.0).
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(match[1]);
+}
+
+// ---------------------------------------------------------------- worker processes
+
+interface WorkerChild {
+  process: ChildProcess;
+  pid: number;
+  /** Per conversion id: when the store started writing, started and finished committing. */
+  storeEvents: Map<string, Partial<Record<StoreEvent, number>>>;
+  exitCode: number | string | undefined;
+  exited: Promise<void>;
+}
+
+async function spawnWorker(config: WorkerProcessConfig, logFile: string): Promise<WorkerChild> {
+  const log = openSync(logFile, 'a');
+  const child = fork(join(__dirname, 'worker-process.js'), [], {
+    env: { ...process.env, WAVFLOW_BENCH_WORKER: JSON.stringify(config) },
+    stdio: ['ignore', log, log, 'ipc'],
+  });
+  closeSync(log);
+  const worker: WorkerChild = {
+    process: child,
+    pid: child.pid ?? NaN,
+    storeEvents: new Map(),
+    exitCode: undefined,
+    exited: new Promise((resolve) => child.once('exit', (code, signal) => ((worker.exitCode = code ?? signal ?? 'unknown'), resolve()))),
+  };
+  const ready = new Promise<void>((resolve, reject) => {
+    child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') resolve();
+      if (message.type === 'store') {
+        const times = worker.storeEvents.get(message.key) ?? {};
+        times[message.event] = message.at;
+        worker.storeEvents.set(message.key, times);
+      }
+    });
+    void worker.exited.then(async () => reject(new Error(`worker exited with ${worker.exitCode} before it was ready:\n${await tail(logFile)}`)));
+  });
+  await withTimeout(ready, 120_000, 'the worker process did not start');
+  return worker;
+}
+
+async function stopWorker(worker: WorkerChild): Promise<void> {
+  if (worker.exitCode !== undefined) return;
+  worker.process.kill('SIGTERM');
+  const timer = setTimeout(() => worker.process.kill('SIGKILL'), 15_000);
+  await worker.exited;
+  clearTimeout(timer);
+}
+
+// ---------------------------------------------------------------- report
+
+function summarize(fileBytes: number, curlRuns: CurlRun[], activityRuns: ActivityRun[], kill: KillRun, totalSeconds: number) {
+  const curlMiBps = median(curlRuns.map((r) => r.bytes / MiB / r.seconds));
+  const curlWithFsyncMiBps = median(curlRuns.map((r) => r.bytes / MiB / (r.seconds + r.fsyncSeconds)));
+  const activityMiBps = median(activityRuns.map((r) => r.bytes / MiB / r.seconds));
+  const streamingMiBps = median(activityRuns.map((r) => r.bytes / MiB / r.streamingSeconds));
+  const figures = {
+    throughputRatioVsCurl: round(activityMiBps / curlMiBps, 3),
+    peakRssGrowthMiB: round(Math.max(...activityRuns.map((r) => r.peakRssGrowthMiB)), 1),
+    refetchedShareAfterKill: round(kill.refetchedShare, 4),
+  };
+  return {
+    ...figures,
+    meetsGoals: {
+      throughputRatioVsCurl: figures.throughputRatioVsCurl >= GOALS.throughputRatioVsCurl,
+      peakRssGrowthMiB: figures.peakRssGrowthMiB <= GOALS.peakRssGrowthMiB,
+      refetchedShareAfterKill: figures.refetchedShareAfterKill <= GOALS.refetchedShareAfterKill,
+    },
+    fileBytes,
+    rounds: activityRuns.length,
+    peakRssFrom: activityRuns.every((r) => r.peakRssExact) ? 'VmHWM' : 'sampled every 20 ms',
+    curlMiBps: round(curlMiBps, 1),
+    activityMiBps: round(activityMiBps, 1),
+    curlWithFsyncMiBps: round(curlWithFsyncMiBps, 1),
+    activityStreamingMiBps: round(streamingMiBps, 1),
+    throughputRatioVsCurlWithFsync: round(activityMiBps / curlWithFsyncMiBps, 3),
+    killedAtShare: round(kill.killedAtBytes / fileBytes, 4),
+    heartbeatBytesAtKill: kill.heartbeatAtKill?.bytes ?? null,
+    resumedFrom: kill.resumedFrom,
+    recoverySeconds: round(kill.recoverySeconds, 1),
+    sha256AfterKill: kill.sha256,
+    sha256Matches: kill.sha256Matches,
+    totalSeconds: round(totalSeconds, 1),
+  };
+}
+
+function printReport(report: ReturnType<typeof summarize>, curlRuns: CurlRun[], activityRuns: ActivityRun[], kill: KillRun): void {
+  const rows: string[][] = [['round', 'curl MiB/s', '+fsync', 'activity MiB/s', 'streaming s', 'fsync+rename s', 'ratio', 'RSS before MiB', 'peak RSS growth MiB']];
+  activityRuns.forEach((a, i) => {
+    const c = curlRuns[i]!;
+    rows.push([
+      String(i + 1),
+      (c.bytes / MiB / c.seconds).toFixed(1),
+      (c.bytes / MiB / (c.seconds + c.fsyncSeconds)).toFixed(1),
+      (a.bytes / MiB / a.seconds).toFixed(1),
+      a.streamingSeconds.toFixed(2),
+      a.commitSeconds.toFixed(2),
+      (a.bytes / a.seconds / (c.bytes / c.seconds)).toFixed(3),
+      a.rssBeforeMiB.toFixed(1),
+      a.peakRssGrowthMiB.toFixed(1),
+    ]);
+  });
+  rows.push(['median', String(report.curlMiBps), String(report.curlWithFsyncMiBps), String(report.activityMiBps), '', '', String(report.throughputRatioVsCurl), '', `max ${report.peakRssGrowthMiB}`]);
+  const ok = (met: boolean) => (met ? 'met' : 'NOT MET');
+  const pct = (share: number) => `${(100 * share).toFixed(2)} %`;
+  console.log(`\nbench:download — ${report.fileBytes} bytes (${(report.fileBytes / 1024 ** 3).toFixed(2)} GiB) WAV, ${report.rounds} rounds, curl and worker writing to the same disk\n`);
+  console.log(table(rows));
+  console.log(
+    `\nkill test: SIGKILL at ${pct(report.killedAtShare)} (${kill.killedAtBytes} bytes in .part); last heartbeat on the server: ` +
+      `${kill.heartbeatAtKill ? `${kill.heartbeatAtKill.bytes} bytes, etag ${kill.heartbeatAtKill.etag ?? 'none'}` : 'none'}; ` +
+      `the new worker's attempt ${kill.finalAttempt} resumed from ${kill.resumedFrom} bytes, ${report.recoverySeconds} s after the kill ` +
+      `(mostly the 30 s heartbeat timeout); sandbox served ${kill.servedBytes} bytes in all; sha256 ${kill.sha256} ` +
+      `${kill.sha256Matches ? 'matches the served file' : 'DIFFERS from the served file'}\n`,
+  );
+  console.log(
+    table([
+      ['figure', 'value', 'goal', ''],
+      ['throughput ratio vs curl (median)', String(report.throughputRatioVsCurl), `≥ ${GOALS.throughputRatioVsCurl}`, ok(report.meetsGoals.throughputRatioVsCurl)],
+      ['peak RSS growth (max over rounds)', `${report.peakRssGrowthMiB} MiB`, `≤ ${GOALS.peakRssGrowthMiB} MiB`, ok(report.meetsGoals.peakRssGrowthMiB)],
+      ['refetched share after kill', pct(report.refetchedShareAfterKill), `≤ ${pct(GOALS.refetchedShareAfterKill)}`, ok(report.meetsGoals.refetchedShareAfterKill)],
+    ]),
+  );
+  console.log(`\ntotal ${report.totalSeconds} s`);
+  console.log(JSON.stringify(report));
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+// ---------------------------------------------------------------- small helpers
+
+async function assertCurl(): Promise<void> {
+  await run('curl', ['--version']).catch(() => {
+    throw new Error('curl is needed for the baseline and was not found on PATH');
+  });
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`${command} exited with ${code}: ${err.trim()}`))));
+  });
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function freeBytes(dir: string): Promise<number> {
+  const fs = await statfs(dir);
+  return fs.bavail * fs.bsize;
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (the dev server cannot take port 0). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/** The sandbox adds a request's bytes to its counter when the request ends, just after the client got them. */
+async function settle(done: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await sleep(10);
+}
+
+async function tail(file: string, lines = 40): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+const sleep = (ms: number) => new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+const mib = (bytes: number) => Math.floor(bytes / MiB);
+const mibps = (bytes: number, seconds: number) => (bytes / MiB / seconds).toFixed(1);
+const noop = () => {};
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});
