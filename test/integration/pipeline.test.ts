@@ -167,7 +167,19 @@ describe('callback receiver', () => {
     await stack.client.workflow.getHandle(conversionId).cancel();
   });
 
-  test('acknowledges a callback for a conversion that no longer runs, so the provider stops retrying', async () => {
+  test('acknowledges a late callback for a finished conversion with 200 ignored, changing nothing', async () => {
+    const { conversionId } = await stack.start({ audioId: uniqueId('finished'), pollIntervalSeconds: 600 });
+    const result = await waitForConversion(stack.client, conversionId);
+    const before = await getConversion(stack.client, conversionId);
+
+    const response = await post(`/callbacks/wav/${conversionId}/${callbackSignature(conversionId, stack.callbackSecret)}`, body(result.wavTaskId));
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ignored' });
+    expect(await getConversion(stack.client, conversionId)).toEqual(before);
+  });
+
+  test('acknowledges a callback for a conversion that never existed, so the provider stops retrying', async () => {
     const conversionId = uniqueId('never-existed');
     const response = await post(`/callbacks/wav/${conversionId}/${callbackSignature(conversionId, stack.callbackSecret)}`, body('x'));
     expect(response.status).toBe(200);
