@@ -2,8 +2,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { readFile } from 'node:fs/promises';
+import { parseIdList, runBatch } from './cli-batch';
 import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, watchConversion } from './client';
-import { ConfigError, loadConfig, publicBaseUrl, temporalUiUrl } from './config';
+import { ConfigError, loadConfig, type Config, publicBaseUrl, temporalUiUrl } from './config';
 import { runDev } from './dev';
 import { createLogger } from './logger';
 import { describeIssues } from './provider';
@@ -31,15 +33,26 @@ const seconds = (value: string) => {
 
 program
   .command('convert')
-  .description('start a conversion (idempotent: the same id returns the existing one)')
-  .addOption(new Option('--audio-id <id>', "the source track's audioId"))
-  .addOption(new Option('--task-id <id>', 'the source music-generation taskId'))
-  .option('--id <conversionId>', 'conversion (workflow) id; default wav-<audio-id or task-id>')
+  .description('start a conversion, or one per line of a file (idempotent: the same id returns the existing one)')
+  .addOption(new Option('--audio-id <id>', "the source track's audioId").conflicts('fromFile'))
+  .addOption(new Option('--task-id <id>', 'the source music-generation taskId').conflicts('fromFile'))
+  .addOption(new Option('--id <conversionId>', 'conversion (workflow) id; default wav-<audio-id or task-id>').conflicts('fromFile'))
+  .option('--from-file <path>', 'start one conversion per line of this file (see below) and report each')
   .option('--poll-interval <seconds>', 'record-info poll interval', seconds)
-  .option('--wait', 'wait for the conversion to finish, printing each phase')
-  .option('--json', 'print JSON instead of text')
-  .action(async (opts: { audioId?: string; taskId?: string; id?: string; pollInterval?: number; wait?: boolean; json?: boolean }) => {
+  .option('--wait', 'wait for the conversion to finish, printing each phase (with --from-file: a progress bar of completed/failed/running)')
+  .option('--json', 'print JSON instead of text (with --from-file: one line per item, progress lines, then a summary)')
+  .addHelpText(
+    'after',
+    `
+--from-file: one conversion per line, as
+  audioId            e.g. e231…8cadc7dc
+  audioId taskId     (or audioId,taskId; ",taskId" for a task id alone)
+Blank lines and lines starting with # are ignored. Each conversion id is wav-<audioId or taskId>.
+Exit code: 0 when every item started (with --wait: completed), 1 when any did not, 2 for usage errors.`,
+  )
+  .action(async (opts: { audioId?: string; taskId?: string; id?: string; fromFile?: string; pollInterval?: number; wait?: boolean; json?: boolean }) => {
     const config = loadConfig();
+    if (opts.fromFile !== undefined) return convertFromFile(config, opts.fromFile, opts);
     const request = startConversionRequest.safeParse({
       audioId: opts.audioId,
       taskId: opts.taskId,
@@ -72,6 +85,34 @@ program
       await client.connection.close();
     }
   });
+
+async function convertFromFile(config: Config, path: string, opts: { pollInterval?: number; wait?: boolean; json?: boolean }): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    program.error(`cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, { exitCode: EXIT.usage });
+  }
+  let lines;
+  try {
+    lines = parseIdList(text);
+  } catch (err) {
+    program.error(`${path}: ${err instanceof Error ? err.message : String(err)}`, { exitCode: EXIT.usage });
+  }
+  if (lines.length === 0) program.error(`${path}: no ids (one audioId, or "audioId taskId", per line)`, { exitCode: EXIT.usage });
+  const client = await connectClient(config);
+  try {
+    process.exitCode = await runBatch(client, lines, {
+      start: startDefaults(config, 'cli'),
+      pollIntervalSeconds: opts.pollInterval,
+      wait: opts.wait,
+      json: opts.json,
+      bar: Boolean(process.stdout.isTTY) && !opts.json,
+    });
+  } finally {
+    await client.connection.close();
+  }
+}
 
 program
   .command('status <conversionId>')

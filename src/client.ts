@@ -1,5 +1,6 @@
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, isGrpcDeadlineError, isGrpcServiceError, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { describeIssues } from './provider';
 import {
   convertToWav,
   statusQuery,
@@ -97,6 +98,54 @@ export async function startConversion(client: Client, request: StartConversionRe
     const description = await client.workflow.getHandle(conversionId).describe();
     return { conversionId, runId: description.runId, created: false };
   }
+}
+
+/** One item of a batch start, in input order: started (or found), or why not. */
+export type BatchItemResult =
+  | ({ index: number } & StartedConversion)
+  | { index: number; conversionId?: string; error: { status: number; detail: string } };
+
+/**
+ * Starts many conversions, `concurrency` at a time, each exactly as `startConversion` does
+ * (idempotent). Each item is validated with `startConversionRequest`; an invalid item (400, naming
+ * the field) or a Temporal error for one item is reported for that item and stops no other.
+ */
+export async function startConversions(
+  client: Client,
+  requests: readonly unknown[],
+  options: StartOptions,
+  concurrency = 20,
+): Promise<BatchItemResult[]> {
+  return mapWithConcurrency(requests, concurrency, async (item, index): Promise<BatchItemResult> => {
+    const parsed = startConversionRequest.safeParse(item);
+    if (!parsed.success) return { index, error: { status: 400, detail: describeIssues(parsed.error) } };
+    try {
+      return { index, ...(await startConversion(client, parsed.data, options)) };
+    } catch (err) {
+      return { index, conversionId: conversionIdFor(parsed.data), error: temporalErrorFor(err) };
+    }
+  });
+}
+
+/** `fn` over every item, at most `concurrency` at once; results in input order. */
+export async function mapWithConcurrency<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T, i);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  return results;
+}
+
+/** A client-safe status and one-line detail for an error Temporal gave while starting one item. */
+function temporalErrorFor(err: unknown): { status: number; detail: string } {
+  const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : undefined;
+  const code: number | undefined = grpc?.code;
+  // gRPC UNAVAILABLE (14) and RESOURCE_EXHAUSTED (8): worth retrying later.
+  const unavailable = isGrpcDeadlineError(err) || code === 14 || code === 8;
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.slice(0, 300) ?? '';
+  return { status: unavailable ? 503 : 500, detail: `Temporal: ${message}` };
 }
 
 export type ConversionView = ConversionStatus & {

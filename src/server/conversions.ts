@@ -1,6 +1,7 @@
 import { Router, json } from 'express';
 import type { Client } from '@temporalio/client';
-import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, type StartOptions } from '../client';
+import { z } from 'zod';
+import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, startConversions, type StartOptions } from '../client';
 import { describeIssues } from '../provider';
 import { sendProblem } from './problem';
 
@@ -10,6 +11,19 @@ export interface ConversionRouteDeps {
   temporalUiUrl: string;
   start: StartOptions;
 }
+
+export const MAX_BATCH_ITEMS = 1000;
+
+/** Items are checked one by one (startConversionRequest), so one bad item fails alone. */
+export const startConversionsRequest = z
+  .object({
+    items: z
+      .array(z.unknown())
+      .min(1, 'at least one item')
+      .max(MAX_BATCH_ITEMS, `at most ${MAX_BATCH_ITEMS} items per batch`)
+      .describe('Each item as the body of POST /v1/conversions.'),
+  })
+  .strict();
 
 /** The programmatic API: start a conversion idempotently and read its status. */
 export function conversionsRouter({ client, namespace, temporalUiUrl, start }: ConversionRouteDeps): Router {
@@ -25,6 +39,23 @@ export function conversionsRouter({ client, namespace, temporalUiUrl, start }: C
     const started = await startConversion(client, parsed.data, start);
     const body = { ...started, ...links(started.conversionId) };
     res.location(body.statusUrl).status(started.created ? 201 : 200).json(body);
+  });
+
+  // 1,000 items of at most ~700 bytes each.
+  router.post('/v1/conversions/batch', json({ limit: '1mb' }), async (req, res) => {
+    const parsed = startConversionsRequest.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const tooMany = parsed.error.issues.some((i) => i.code === 'too_big' && i.path[0] === 'items');
+      return sendProblem(res, tooMany ? 413 : 400, tooMany ? 'Payload Too Large' : 'Bad Request', describeIssues(parsed.error));
+    }
+    const results = await startConversions(client, parsed.data.items, start);
+    const items = results.map((r) =>
+      'error' in r
+        ? { index: r.index, status: r.error.status, ...(r.conversionId ? { conversionId: r.conversionId } : {}), detail: r.error.detail }
+        : { index: r.index, status: r.created ? 201 : 200, conversionId: r.conversionId, runId: r.runId, statusUrl: links(r.conversionId).statusUrl },
+    );
+    const count = (status: number) => items.filter((i) => i.status === status).length;
+    res.json({ items, created: count(201), existing: count(200), failed: items.length - count(201) - count(200) });
   });
 
   router.get('/v1/conversions/:id', async (req, res) => {

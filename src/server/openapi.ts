@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { startConversionRequest } from '../client';
 import { listConversionsQuery } from './conversion-list';
+import { MAX_BATCH_ITEMS } from './conversions';
 
 /**
  * The OpenAPI 3.1 document of the HTTP API. Request schemas are the zod schemas the routes
@@ -16,6 +17,17 @@ const started = z.object({
   statusUrl: z.string(),
   temporalUiUrl: z.string(),
 });
+// The route checks the envelope first and then each item with startConversionRequest, so one bad item fails alone.
+const batchRequest = z.object({ items: z.array(startConversionRequest).min(1).max(MAX_BATCH_ITEMS) }).strict();
+const batchItem = z.object({
+  index: z.number().int(),
+  status: z.number().int().describe('201 started, 200 already existed, 400 invalid item, 5xx Temporal error'),
+  conversionId: z.string().optional(),
+  runId: z.string().optional(),
+  statusUrl: z.string().optional(),
+  detail: z.string().optional().describe('why the item was not started, naming the field'),
+});
+const batchResult = z.object({ items: z.array(batchItem), created: z.number().int(), existing: z.number().int(), failed: z.number().int() });
 const summary = z.object({
   conversionId: z.string(),
   runId: z.string(),
@@ -55,6 +67,18 @@ export function openApiDocument(): Record<string, unknown> {
           security: [{ bearer: [] }],
           parameters: Object.entries(query.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
           responses: { 200: { description: 'a page', ...json(z.object({ items: z.array(summary), nextCursor: z.string().optional() })) }, 400: problemResponse('invalid query') },
+        },
+      },
+      '/v1/conversions/batch': {
+        post: {
+          summary: `Start up to ${MAX_BATCH_ITEMS} conversions (idempotent), reported per item in input order`,
+          security: [{ bearer: [] }],
+          requestBody: { required: true, ...json(batchRequest) },
+          responses: {
+            200: { description: 'one result per item', ...json(batchResult) },
+            400: problemResponse('invalid envelope (no items)'),
+            413: problemResponse(`more than ${MAX_BATCH_ITEMS} items, or a body above 1 MB`),
+          },
         },
       },
       '/v1/conversions/{id}': {
