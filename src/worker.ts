@@ -33,6 +33,9 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
       taskQueue,
       ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath: require.resolve('./workflows') }),
       activities: createFileActivities(activities),
+      // Download heartbeats reach the server every second (not every 80 % of the heartbeat
+      // timeout): cancellation arrives within a second, and a retry resumes from fresh progress.
+      maxHeartbeatThrottleInterval: '1 second',
     }),
     Worker.create({
       connection,
