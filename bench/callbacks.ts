@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { fork } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import pino from 'pino';
 import { startConversion } from '../src/client';
@@ -8,6 +9,7 @@ import { callbackSignature } from '../src/provider';
 import { createApp, listen } from '../src/server';
 import { obtainTemporalCli, startDevServer } from '../src/temporal';
 import { providerCallbackSignal } from '../src/workflows';
+import { measure, type Round } from './measure';
 
 /**
  * `npm run bench:callbacks`: the receiver (HTTP → verify → validate → signal → 200) against raw
@@ -24,28 +26,8 @@ const projectDir = resolve(__dirname, '../../..'); // dist/bench/bench → the r
 
 const say = (message: string) => console.error(`bench | ${message}`);
 
-interface Round {
-  perSec: number;
-  latencies: number[];
-}
 
-/** Runs `call` REQUESTS times with CONCURRENCY in flight; every call must succeed. */
-async function round(call: (i: number) => Promise<void>): Promise<Round> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < REQUESTS) {
-        const i = next++;
-        const t = performance.now();
-        await call(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  return { perSec: REQUESTS / ((performance.now() - started) / 1000), latencies };
-}
+const round = (call: (i: number) => Promise<void>) => measure(call, REQUESTS, CONCURRENCY);
 
 const median = (xs: number[]) => quantile(xs, 0.5);
 function quantile(xs: number[], q: number): number {
@@ -62,7 +44,7 @@ async function main(): Promise<void> {
   const secret = randomBytes(32).toString('base64url');
   // Logging stays on, as in production, but into /dev/null: its cost is measured, not the terminal's.
   const devNull = await open('/dev/null', 'w');
-  const logger = pino({ level: 'info' }, pino.destination({ fd: devNull.fd, sync: false }));
+  const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'info' }, pino.destination({ fd: devNull.fd, sync: false }));
   const server = await listen(
     createApp({ client, namespace: 'default', callbackSecret: secret, temporalUiUrl: 'http://127.0.0.1:8233', start: { taskQueue: 'bench-no-worker' }, logger }),
     0,
@@ -79,15 +61,14 @@ async function main(): Promise<void> {
     const urls = handles.map((h) => `${server.url}/callbacks/wav/${h.workflowId}/${callbackSignature(h.workflowId, secret)}`);
     const body = (i: number) => ({ code: 200, msg: 'success', data: { task_id: `task-${i}`, audio_wav_url: `https://files.example/${i}.wav` } });
 
-    const receiver = async (i: number) => {
-      const response = await fetch(urls[i % WORKFLOWS] as string, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body(i)),
+    // The provider is another machine: its HTTP client runs in a process of its own, so the
+    // receiver's thread does only the receiver's work.
+    const load = fork(join(__dirname, 'callback-load.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const receiverRound = () =>
+      new Promise<Round>((done, fail) => {
+        load.once('message', (m: Round | { error: string }) => ('error' in m ? fail(new Error(m.error)) : done(m)));
+        load.send({ urls, requests: REQUESTS, concurrency: CONCURRENCY });
       });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`receiver answered ${response.status}`);
-    };
     const raw = async (i: number) => {
       const b = body(i);
       await (handles[i % WORKFLOWS] as WorkflowHandle).signal(providerCallbackSignal, { taskId: b.data.task_id, code: b.code, msg: b.msg, audioWavUrl: b.data.audio_wav_url });
@@ -95,12 +76,12 @@ async function main(): Promise<void> {
 
     say('warming up');
     await round(raw);
-    await round(receiver);
+    await receiverRound();
     const rawRounds: Round[] = [];
     const receiverRounds: Round[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
       rawRounds.push(await round(raw));
-      receiverRounds.push(await round(receiver));
+      receiverRounds.push(await receiverRound());
       say(`round ${r}: raw ${rawRounds.at(-1)?.perSec.toFixed(0)}/s, receiver ${receiverRounds.at(-1)?.perSec.toFixed(0)}/s`);
     }
 
@@ -130,6 +111,7 @@ async function main(): Promise<void> {
     console.log(`\ncallbacks at concurrency ${CONCURRENCY}, ${REQUESTS} requests x ${ROUNDS} rounds each\n`);
     for (const [name, value, note] of rows) console.log(`${name.padEnd(42)} ${value.padStart(10)}  ${note}`);
     console.log(JSON.stringify(figures));
+    load.kill();
   } finally {
     await server.close();
     await connection.close();
