@@ -7,7 +7,7 @@ import pino from 'pino';
 import { startConversion } from '../src/client';
 import { callbackSignature } from '../src/provider';
 import { createApp, listen } from '../src/server';
-import { obtainTemporalCli, startDevServer } from '../src/temporal';
+import { freePort, obtainTemporalCli, startDevServer } from '../src/temporal';
 import { providerCallbackSignal } from '../src/workflows';
 import { measure, type Round } from './measure';
 
@@ -123,17 +123,6 @@ async function main(): Promise<void> {
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
 
 main().catch((err: unknown) => {
   console.error(err);

@@ -2,7 +2,6 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, open, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -10,7 +9,7 @@ import { defaultPayloadConverter, tsToMs } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startConversion, waitForConversion, type StartOptions } from '../src/client';
 import { startSandbox, type Sandbox } from '../src/sandbox';
-import { obtainTemporalCli, startDevServer } from '../src/temporal';
+import { freePort, obtainTemporalCli, startDevServer } from '../src/temporal';
 import type { ConversionResult } from '../src/workflows';
 import type { StoreEvent, WorkerMessage, WorkerProcessConfig } from './worker-process';
 
@@ -490,17 +489,6 @@ async function freeBytes(dir: string): Promise<number> {
   return fs.bavail * fs.bsize;
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (the dev server cannot take port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePromise(port));
-    });
-  });
-}
 
 /** The sandbox adds a request's bytes to its counter when the request ends, just after the client got them. */
 async function settle(done: () => boolean, timeoutMs = 5_000): Promise<void> {

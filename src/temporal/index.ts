@@ -1,2 +1,3 @@
 export { obtainTemporalCli, TEMPORAL_CLI_VERSION, type ObtainCliOptions } from './cli-binary';
 export { startDevServer, ensureSearchAttributes, type DevServer, type DevServerOptions } from './dev-server';
+export { freePort } from './free-port';

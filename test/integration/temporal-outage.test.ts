@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getConversion, waitForConversion } from '../../src/client';
-import { obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
-import { freePort } from '../support/free-port';
+import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';
 

@@ -2,8 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
-import { freePort } from './free-port';
+import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
 
 declare global {
   var wavflowTemporal: DevServer | undefined;

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-/** A port that was free a moment ago on 127.0.0.1 (for servers that cannot take port 0). */
+/** A port that was free a moment ago on 127.0.0.1, for a server that cannot take port 0 (the Temporal dev server). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
