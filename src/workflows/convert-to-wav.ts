@@ -66,13 +66,15 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   const status: ConversionStatus = input.carried ? { ...input.carried, runs: input.carried.runs + 1 } : initialStatus(input);
 
   // The provider's activities go through a queue whose worker enforces the provider's rate limit.
-  const { submitConversion, pollConversion } = proxyActivities<Activities>({
+  // Rate limits and outages retry (the activity sets a jittered delay); refusals are non-retryable.
+  const providerCall = {
     taskQueue: providerTaskQueue(info.taskQueue),
     startToCloseTimeout: '1 minute',
-    // Rate limits and outages retry (the activity sets a jittered delay); refusals are non-retryable.
     scheduleToCloseTimeout: '30 minutes',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
-  });
+  } as const;
+  const { submitConversion } = proxyActivities<Activities>({ ...providerCall, summary: 'submit the conversion to the provider' });
+  const { pollConversion } = proxyActivities<Activities>({ ...providerCall, summary: 'ask record-info for the outcome' });
 
   let answer: Decided | undefined;
   /** The URL of a success callback awaiting its confirmation by record-info. */
