@@ -1,0 +1,21 @@
+# wavflow: one image for the worker and the API (the command picks which).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# WAV files land here; mount a volume on it.
+RUN mkdir -p /data/wav && chown -R node:node /data
+ENV WAV_OUTPUT_DIR=/data/wav
+USER node
+ENTRYPOINT ["node", "dist/cli.js"]
+CMD ["worker"]

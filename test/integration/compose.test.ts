@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { searchAttributeNames } from '../../src/workflows';
+
+/**
+ * The production compose file, validated by Debian's docker-compose (installed by .ci/run): no
+ * container engine runs here, so `config` is as far as a test can take it.
+ */
+const root = resolve(__dirname, '../..');
+// Not the developer's .env: only what each test passes counts.
+const emptyEnvFile = join(tmpdir(), `wavflow-empty-${process.pid}.env`);
+beforeAll(() => writeFileSync(emptyEnvFile, ''));
+afterAll(() => rmSync(emptyEnvFile, { force: true }));
+const secrets = {
+  POSTGRES_PASSWORD: 'pg-password',
+  CALLBACK_SECRET: 'callback-secret-0123456789',
+  API_TOKEN: 'api-token-0123456789',
+  PUBLIC_BASE_URL: 'https://wavflow.example.com',
+  PROVIDER_BASE_URL: 'https://api.kie.ai',
+  PROVIDER_API_KEY: 'key',
+};
+
+function compose(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  if (!existsSync('/usr/bin/docker-compose')) throw new Error('docker-compose is missing: run .ci/run or `apt-get install docker-compose`');
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in secrets))) as Record<string, string>;
+  return new Promise((done) =>
+    execFile('/usr/bin/docker-compose', ['--project-directory', root, '--env-file', emptyEnvFile, '-f', resolve(root, 'docker-compose.yml'), ...args], { env: { ...clean, ...env } }, (error, stdout, stderr) =>
+      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+test('the compose file is valid and has the whole stack', async () => {
+  const valid = await compose(['config', '-q'], secrets);
+  const services = await compose(['config', '--services'], secrets);
+
+  expect(valid).toMatchObject({ code: 0 });
+  expect(services.stdout.trim().split('\n').sort()).toEqual(
+    ['api', 'postgresql', 'temporal', 'temporal-schema', 'temporal-search-attributes', 'temporal-ui', 'worker'].sort(),
+  );
+});
+
+test('no secret has a default: a missing one stops compose, naming it', async () => {
+  for (const name of Object.keys(secrets)) {
+    const rest = Object.fromEntries(Object.entries(secrets).filter(([key]) => key !== name));
+    const result = await compose(['config', '-q'], rest);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(name);
+  }
+});
+
+test('the search attributes registered by the stack are the workflow\'s', () => {
+  const file = readFileSync(resolve(root, 'docker-compose.yml'), 'utf8');
+  expect(file).toContain(`for name in ${searchAttributeNames.join(' ')}; do`);
+});
