@@ -14,7 +14,9 @@ import { createApp, listen } from './server';
 import { connectClient, connectWorker, projectDir, resolveCallbackSecret, startDefaults, webhookOptions, workerOptions } from './services';
 import { obtainTemporalCli } from './temporal';
 import { configTable } from './config-table';
+import { listConversions } from './list-conversions';
 import { createWorker } from './worker';
+import type { Phase } from './workflows';
 
 /** Exit codes, documented in the README. */
 const EXIT = { ok: 0, failed: 1, usage: 2, config: 3 } as const;
@@ -113,6 +115,38 @@ async function convertFromFile(config: Config, path: string, opts: { pollInterva
     await client.connection.close();
   }
 }
+
+program
+  .command('list')
+  .description('list conversions (newest activity first), as a table')
+  .addOption(new Option('--status <phase>', 'only conversions in this phase').choices(['submitting', 'waiting', 'downloading', 'completed', 'failed', 'cancelled']))
+  .option('--limit <n>', 'how many', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('must be an integer from 1 to 1000');
+    return n;
+  }, 20)
+  .option('--json', 'print JSON')
+  .action(async (opts: { status?: Phase; limit: number; json?: boolean }) => {
+    const config = loadConfig();
+    const client = await connectClient(config);
+    try {
+      const page = await listConversions(client, { namespace: config.TEMPORAL_NAMESPACE, status: opts.status, limit: opts.limit });
+      if (opts.json) return console.log(JSON.stringify(page));
+      console.table(page.items.map((c) => ({ conversion: c.conversionId, phase: c.phase ?? '-', temporal: c.workflowStatus, 'provider task': c.wavTaskId ?? '-', started: c.startedAt ?? '-' })));
+    } finally {
+      await client.connection.close();
+    }
+  });
+
+program
+  .command('open <conversionId>')
+  .description("print the conversion's page in the Temporal UI")
+  .option('--json', 'print JSON')
+  .action((id: string, opts: { json?: boolean }) => {
+    const config = loadConfig();
+    const url = conversionUiUrl(temporalUiUrl(config), config.TEMPORAL_NAMESPACE, id);
+    console.log(opts.json ? JSON.stringify({ conversionId: id, temporalUiUrl: url }) : url);
+  });
 
 program
   .command('status <conversionId>')

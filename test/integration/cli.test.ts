@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
+import { waitForConversion } from '../../src/client';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';
 
@@ -80,6 +81,27 @@ test('cancel stops a running conversion; cancelling again exits 1', async () => 
   expect(lastJson(status.stdout)).toMatchObject({ phase: 'cancelled', workflowStatus: 'CANCELLED' });
   expect(again.code).toBe(1);
   expect(again.stdout).toContain('already closed (CANCELLED)');
+});
+
+test('list shows conversions; open prints the Temporal UI link', async () => {
+  const audioId = uniqueId('cli-list');
+  const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 });
+  await waitForConversion(stack.client, conversionId);
+
+  const listed = await waitFor('the conversion in the list', async () => {
+    const { code, stdout } = await cli(['list', '--status', 'completed', '--limit', '1000', '--json']);
+    const page = lastJson(stdout) as { items: Array<{ conversionId: string; phase: string }> };
+    return code === 0 && page.items.some((i) => i.conversionId === conversionId) ? page : undefined;
+  });
+  const table = await cli(['list', '--limit', '5']);
+  const open = await cli(['open', conversionId], { TEMPORAL_UI_URL: 'http://ui.example:8233' });
+  const badStatus = await cli(['list', '--status', 'done']);
+
+  expect(listed.items.find((i) => i.conversionId === conversionId)?.phase).toBe('completed');
+  expect(table.code).toBe(0);
+  expect(table.stdout).toContain('provider task');
+  expect(open.stdout.trim()).toBe(`http://ui.example:8233/namespaces/default/workflows/${conversionId}`);
+  expect(badStatus.code).toBe(2);
 });
 
 test('usage errors exit 2, unknown conversions 1, bad configuration 3 naming the variable', async () => {
