@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { readFile } from 'node:fs/promises';
 import { parseIdList, runBatch } from './cli-batch';
@@ -11,7 +11,7 @@ import { createLogger } from './logger';
 import { describeIssues } from './provider';
 import { startSandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { connectClient, connectWorker, projectDir, resolveCallbackSecret, startDefaults, webhookOptions, workerOptions } from './services';
+import { appOptions, connectClient, connectWorker, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions } from './services';
 import { obtainTemporalCli } from './temporal';
 import { configTable } from './config-table';
 import { listConversions } from './list-conversions';
@@ -62,8 +62,7 @@ Exit code: 0 when every item started (with --wait: completed), 1 when any did no
       pollIntervalSeconds: opts.pollInterval,
     });
     if (!request.success) program.error(`invalid options: ${describeIssues(request.error)}`, { exitCode: EXIT.usage });
-    const client = await connectClient(config);
-    try {
+    await withClient(config, async (client) => {
       const started = await startConversion(client, request.data, startDefaults(config, 'cli'));
       const link = conversionUiUrl(temporalUiUrl(config), config.TEMPORAL_NAMESPACE, started.conversionId);
       if (!opts.json) console.log(`${started.created ? 'started' : 'already exists'}: ${started.conversionId}  ${link}`);
@@ -83,9 +82,7 @@ Exit code: 0 when every item started (with --wait: completed), 1 when any did no
         console.log(opts.json ? JSON.stringify({ ...started, failure: { type, message } }) : `failed: ${type}: ${message}`);
         process.exitCode = EXIT.failed;
       }
-    } finally {
-      await client.connection.close();
-    }
+    });
   });
 
 async function convertFromFile(config: Config, path: string, opts: { pollInterval?: number; wait?: boolean; json?: boolean }): Promise<void> {
@@ -102,8 +99,7 @@ async function convertFromFile(config: Config, path: string, opts: { pollInterva
     program.error(`${path}: ${err instanceof Error ? err.message : String(err)}`, { exitCode: EXIT.usage });
   }
   if (lines.length === 0) program.error(`${path}: no ids (one audioId, or "audioId taskId", per line)`, { exitCode: EXIT.usage });
-  const client = await connectClient(config);
-  try {
+  await withClient(config, async (client) => {
     process.exitCode = await runBatch(client, lines, {
       start: startDefaults(config, 'cli'),
       pollIntervalSeconds: opts.pollInterval,
@@ -111,9 +107,7 @@ async function convertFromFile(config: Config, path: string, opts: { pollInterva
       json: opts.json,
       bar: Boolean(process.stdout.isTTY) && !opts.json,
     });
-  } finally {
-    await client.connection.close();
-  }
+  });
 }
 
 program
@@ -128,14 +122,11 @@ program
   .option('--json', 'print JSON')
   .action(async (opts: { status?: Phase; limit: number; json?: boolean }) => {
     const config = loadConfig();
-    const client = await connectClient(config);
-    try {
+    await withClient(config, async (client) => {
       const page = await listConversions(client, { namespace: config.TEMPORAL_NAMESPACE, status: opts.status, limit: opts.limit });
       if (opts.json) return console.log(JSON.stringify(page));
       console.table(page.items.map((c) => ({ conversion: c.conversionId, phase: c.phase ?? '-', temporal: c.workflowStatus, 'provider task': c.wavTaskId ?? '-', started: c.startedAt ?? '-' })));
-    } finally {
-      await client.connection.close();
-    }
+    });
   });
 
 program
@@ -154,14 +145,11 @@ program
   .option('--json', 'print JSON')
   .action(async (id: string, opts: { json?: boolean }) => {
     const config = loadConfig();
-    const client = await connectClient(config);
-    try {
+    await withClient(config, async (client) => {
       const conversion = await getConversion(client, id);
       if (!conversion) program.error(`no conversion with id ${id}`, { exitCode: EXIT.failed, code: 'wavflow.notFound' });
       console.log(opts.json ? JSON.stringify(conversion) : formatStatus(conversion));
-    } finally {
-      await client.connection.close();
-    }
+    });
   });
 
 program
@@ -170,15 +158,12 @@ program
   .option('--json', 'print JSON')
   .action(async (id: string, opts: { json?: boolean }) => {
     const config = loadConfig();
-    const client = await connectClient(config);
-    try {
+    await withClient(config, async (client) => {
       const outcome = await cancelConversion(client, id);
       if (opts.json) console.log(JSON.stringify({ conversionId: id, status: outcome }));
       else console.log(outcome === 'cancelling' ? `cancelling ${id}` : outcome === 'not-found' ? `no conversion with id ${id}` : `${id} is already closed (${outcome})`);
       if (outcome !== 'cancelling') process.exitCode = EXIT.failed;
-    } finally {
-      await client.connection.close();
-    }
+    });
   });
 
 program
@@ -201,19 +186,9 @@ program
     const config = loadConfig();
     const logger = createLogger(config.LOG_LEVEL);
     const client = await connectClient(config);
-    const app = createApp({
-      client,
-      namespace: config.TEMPORAL_NAMESPACE,
-      callbackSecret: await resolveCallbackSecret(config),
-      temporalUiUrl: temporalUiUrl(config),
-      start: startDefaults(config, 'api'),
-      logger,
-      webhook: webhookOptions(config),
-      apiToken: config.API_TOKEN,
-    });
-    const server = await listen(app, config.PORT, config.HOST);
+    const server = await listen(createApp(await appOptions(config, client, logger)), config.PORT, config.HOST);
     logger.info({ url: server.url }, 'listening');
-    await waitForSignal();
+    await untilSignalled();
     await server.close();
     await client.connection.close();
   });
@@ -223,16 +198,9 @@ program
   .description('run the sandbox provider alone')
   .action(async () => {
     const config = loadConfig();
-    const sandbox = await startSandbox({
-      apiKey: config.SANDBOX_API_KEY,
-      variant: config.SANDBOX_VARIANT,
-      conversionDelayMs: config.SANDBOX_CONVERSION_DELAY_MS,
-      wavSeconds: config.SANDBOX_WAV_SECONDS,
-      timeScale: config.SANDBOX_TIME_SCALE,
-      port: config.SANDBOX_PORT,
-    });
+    const sandbox = await startSandbox(sandboxOptions(config));
     console.log(`sandbox provider on ${sandbox.url} (Bearer ${sandbox.apiKey})`);
-    await waitForSignal();
+    await untilSignalled();
     await sandbox.close();
   });
 
@@ -254,6 +222,16 @@ program
   .description('everything on one machine: Temporal dev server, sandbox, worker, HTTP server, a demo conversion (npm start)')
   .action(async () => runDev(loadConfig()));
 
+/** A Temporal client for the length of one command. */
+async function withClient<T>(config: Config, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient(config);
+  try {
+    return await use(client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
 function formatStatus(c: NonNullable<Awaited<ReturnType<typeof getConversion>>>): string {
   const lines = [
     `conversion   ${c.conversionId} (${c.workflowStatus})`,
@@ -269,11 +247,6 @@ function formatStatus(c: NonNullable<Awaited<ReturnType<typeof getConversion>>>)
   return lines.join('\n');
 }
 
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-  });
-}
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -1,4 +1,4 @@
-import { Client, isGrpcDeadlineError, isGrpcServiceError, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, isGrpcDeadlineError, isGrpcServiceError, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { describeIssues } from './provider';
 import {
@@ -157,13 +157,8 @@ export type ConversionView = ConversionStatus & {
 /** The conversion's status from its `status` query, or undefined when no such conversion exists. */
 export async function getConversion(client: Client, conversionId: string): Promise<ConversionView | undefined> {
   const handle = client.workflow.getHandle(conversionId);
-  let description;
-  try {
-    description = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
+  const description = await describeIfExists(handle);
+  if (!description) return undefined;
   const status = await handle.query(statusQuery);
   const workflowStatus = description.status.name;
   // A terminated or timed-out run never reached a closing phase of its own.
@@ -173,6 +168,13 @@ export async function getConversion(client: Client, conversionId: string): Promi
   }
   if (workflowStatus === 'CANCELLED') status.phase = 'cancelled';
   return { ...status, runId: description.runId, workflowStatus };
+}
+
+async function describeIfExists(handle: WorkflowHandle) {
+  return handle.describe().catch((err: unknown) => {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  });
 }
 
 /** Waits for the conversion to finish; throws its typed failure if it failed. */
@@ -187,13 +189,8 @@ export async function waitForConversion(client: Client, conversionId: string): P
  */
 export async function cancelConversion(client: Client, conversionId: string): Promise<string> {
   const handle = client.workflow.getHandle(conversionId);
-  let description;
-  try {
-    description = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return 'not-found';
-    throw err;
-  }
+  const description = await describeIfExists(handle);
+  if (!description) return 'not-found';
   if (description.status.name !== 'RUNNING') return description.status.name;
   await handle.cancel();
   return 'cancelling';

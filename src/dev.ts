@@ -6,7 +6,7 @@ import { publicBaseUrl, temporalUiUrl, type Config } from './config';
 import { createLogger } from './logger';
 import { startSandbox, type Sandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { connectClient, connectWorker, inProject, projectDir, resolveCallbackSecret, startDefaults, webhookOptions, workerOptions } from './services';
+import { appOptions, connectClient, connectWorker, inProject, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions } from './services';
 import { obtainTemporalCli, startDevServer } from './temporal';
 import { parseWavHeader, WAV_HEADER_SCAN_BYTES } from './wav';
 import { createWorker } from './worker';
@@ -43,15 +43,7 @@ export async function runDev(config: Config): Promise<void> {
 
     let sandbox: Sandbox | undefined;
     if (!config.PROVIDER_API_KEY) {
-      sandbox = await startSandbox({
-        apiKey: config.SANDBOX_API_KEY,
-        variant: config.SANDBOX_VARIANT,
-        conversionDelayMs: config.SANDBOX_CONVERSION_DELAY_MS,
-        wavSeconds: config.SANDBOX_WAV_SECONDS,
-        timeScale: config.SANDBOX_TIME_SCALE,
-        port: config.SANDBOX_PORT,
-        webhookHmacKey: config.PROVIDER_WEBHOOK_HMAC_KEY,
-      });
+      sandbox = await startSandbox(sandboxOptions(config));
       const running = sandbox;
       cleanups.push(() => running.close());
       say(`sandbox provider (no PROVIDER_API_KEY set) on ${sandbox.url}`);
@@ -59,22 +51,8 @@ export async function runDev(config: Config): Promise<void> {
 
     const client = await connectClient(config);
     cleanups.push(() => client.connection.close());
-    const callbackSecret = await resolveCallbackSecret(config);
     const uiUrl = temporalUiUrl(config);
-    const server = await listen(
-      createApp({
-        client,
-        namespace: config.TEMPORAL_NAMESPACE,
-        callbackSecret,
-        temporalUiUrl: uiUrl,
-        start: startDefaults(config, 'api'),
-        logger,
-        webhook: webhookOptions(config),
-        apiToken: config.API_TOKEN,
-      }),
-      config.PORT,
-      config.HOST,
-    );
+    const server = await listen(createApp(await appOptions(config, client, logger)), config.PORT, config.HOST);
     cleanups.push(() => server.close());
 
     const connection = await connectWorker(config);
@@ -93,7 +71,7 @@ export async function runDev(config: Config): Promise<void> {
     if (sandbox && config.SANDBOX_DEMO) await runDemo(config, client, sandbox, uiUrl);
     say('running; press Ctrl-C to stop');
 
-    await Promise.race([workerRun, signalled()]);
+    await Promise.race([workerRun, untilSignalled()]);
   } finally {
     say('stopping');
     await stop();
@@ -119,11 +97,6 @@ async function runDemo(config: Config, client: Awaited<ReturnType<typeof connect
   say(`demo: sha256 ${sha256} matches what the sandbox served`);
 }
 
-function signalled(): Promise<void> {
-  return new Promise((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-  });
-}
 
 export function splitAddress(address: string): [string, number] {
   const at = address.lastIndexOf(':');

@@ -3,7 +3,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, type Config } from './config';
+import { ConfigError, temporalUiUrl, type Config } from './config';
+import type { Logger } from './logger';
+import type { SandboxOptions } from './sandbox';
+import type { AppDeps } from './server';
 import type { StartOptions } from './client';
 import { LocalDirectoryStore } from './download';
 import { ProviderClient } from './provider';
@@ -97,3 +100,36 @@ export async function workerOptions(config: Config, connection: NativeConnection
 /** The provider's own callback signature, where it is configured. */
 export const webhookOptions = (config: Config) =>
   config.PROVIDER_WEBHOOK_HMAC_KEY ? { hmacKey: config.PROVIDER_WEBHOOK_HMAC_KEY, replayWindowSeconds: config.WEBHOOK_REPLAY_WINDOW_SECONDS } : undefined;
+
+/** The HTTP app's dependencies from the configuration, for `wavflow server` and `npm start`. */
+export async function appOptions(config: Config, client: Client, logger: Logger): Promise<AppDeps> {
+  return {
+    client,
+    namespace: config.TEMPORAL_NAMESPACE,
+    callbackSecret: await resolveCallbackSecret(config),
+    temporalUiUrl: temporalUiUrl(config),
+    start: startDefaults(config, 'api'),
+    logger,
+    webhook: webhookOptions(config),
+    apiToken: config.API_TOKEN,
+  };
+}
+
+/** The sandbox provider from the configuration, for `wavflow sandbox` and `npm start`. */
+export const sandboxOptions = (config: Config): SandboxOptions => ({
+  apiKey: config.SANDBOX_API_KEY,
+  variant: config.SANDBOX_VARIANT,
+  conversionDelayMs: config.SANDBOX_CONVERSION_DELAY_MS,
+  wavSeconds: config.SANDBOX_WAV_SECONDS,
+  timeScale: config.SANDBOX_TIME_SCALE,
+  port: config.SANDBOX_PORT,
+  // Signs its callbacks the way the receiver will check them.
+  webhookHmacKey: config.PROVIDER_WEBHOOK_HMAC_KEY,
+});
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignalled(): Promise<void> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+}
