@@ -17,5 +17,7 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /data/wav && chown -R node:node /data
 ENV WAV_OUTPUT_DIR=/data/wav
 USER node
+# The API (server) and the worker's metrics and health.
+EXPOSE 3000 9464
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["worker"]

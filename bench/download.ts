@@ -10,6 +10,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startConversion, waitForConversion, type StartOptions } from '../src/client';
 import { startSandbox, type Sandbox } from '../src/sandbox';
 import { freePort, obtainTemporalCli, startDevServer } from '../src/temporal';
+import { workflowInterceptorModules } from '../src/worker';
 import type { ConversionResult } from '../src/workflows';
 import type { StoreEvent, WorkerMessage, WorkerProcessConfig } from './worker-process';
 
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
 
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietLogger });
+    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), workflowInterceptorModules, logger: quietLogger });
     const workflowBundlePath = join(workDir, 'workflows.js');
     await writeFile(workflowBundlePath, bundle.code);
 

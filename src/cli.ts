@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { readFile } from 'node:fs/promises';
 import { parseIdList, runBatch } from './cli-batch';
 import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, watchConversion } from './client';
 import { ConfigError, loadConfig, type Config, publicBaseUrl, temporalUiUrl } from './config';
 import { runDev } from './dev';
 import { createLogger } from './logger';
+import { Metrics, workerMetricsApp } from './metrics';
 import { describeIssues } from './provider';
 import { startSandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { appOptions, connectClient, connectWorker, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions } from './services';
+import { appOptions, connectClient, connectWorker, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from './services';
 import { obtainTemporalCli } from './temporal';
 import { configTable } from './config-table';
 import { listConversions } from './list-conversions';
@@ -171,11 +171,15 @@ program
   .description('run a worker (conversions and their activities)')
   .action(async () => {
     const config = loadConfig();
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const logger = createLogger(config.LOG_LEVEL);
+    const metrics = await workerTelemetry(logger);
     const connection = await connectWorker(config);
-    const worker = await createWorker(await workerOptions(config, connection, publicBaseUrl(config)));
+    const worker = await createWorker(await workerOptions(config, connection, publicBaseUrl(config), { metrics }));
+    const metricsServer = await listen(workerMetricsApp(metrics, () => worker.getState() === 'RUNNING'), config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST);
+    logger.info({ metrics: `${metricsServer.url}/metrics`, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
     // The SDK runtime stops the worker on SIGINT/SIGTERM, letting running activities finish.
     await worker.run();
+    await metricsServer.close();
     await connection.close();
   });
 
@@ -186,7 +190,8 @@ program
     const config = loadConfig();
     const logger = createLogger(config.LOG_LEVEL);
     const client = await connectClient(config);
-    const server = await listen(createApp(await appOptions(config, client, logger)), config.PORT, config.HOST);
+    const metrics = new Metrics({ processMetrics: true });
+    const server = await listen(createApp(await appOptions(config, client, logger, metrics)), config.PORT, config.HOST);
     logger.info({ url: server.url }, 'listening');
     await untilSignalled();
     await server.close();

@@ -52,6 +52,9 @@ export const configSchema = z.object({
     .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
     .describe('Comma-separated host names downloads may reach even when they resolve to internal addresses. The sandbox host is added when no provider key is set.'),
 
+  WORKER_METRICS_PORT: port.default(9464).describe('Port of `wavflow worker`\'s Prometheus `/metrics` and `/healthz`; 0 picks a free one (logged). `npm start` serves the worker\'s metrics on the API\'s `/metrics` instead.'),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Interface the worker\'s metrics server listens on (`0.0.0.0` in containers).'),
+
   SANDBOX_PORT: port.default(8090).describe('Port of the sandbox provider started by `npm start` without a provider key.'),
   SANDBOX_API_KEY: z.string().min(1).default('sandbox-key').describe('Bearer key the sandbox provider accepts.'),
   SANDBOX_VARIANT: z.enum(['sunoapi', 'kie']).default('sunoapi').describe('Field names the sandbox uses (`audio_wav_url` vs `audioWavUrl`, ...).'),

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { conversionUiUrl, startConversion, watchConversion } from './client';
 import { publicBaseUrl, temporalUiUrl, type Config } from './config';
 import { createLogger } from './logger';
 import { startSandbox, type Sandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { appOptions, connectClient, connectWorker, inProject, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions } from './services';
+import { appOptions, connectClient, connectWorker, inProject, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from './services';
 import { obtainTemporalCli, startDevServer } from './temporal';
 import { parseWavHeader, WAV_HEADER_SCAN_BYTES } from './wav';
 import { createWorker } from './worker';
@@ -20,7 +19,8 @@ const say = (message: string) => console.log(`wavflow | ${message}`);
  */
 export async function runDev(config: Config): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // One registry for the worker and the API: the API's /metrics shows both, and the SDK's.
+  const metrics = await workerTelemetry(logger);
   const cleanups: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => logger.warn({ err }, 'while stopping'));
@@ -52,12 +52,12 @@ export async function runDev(config: Config): Promise<void> {
     const client = await connectClient(config);
     cleanups.push(() => client.connection.close());
     const uiUrl = temporalUiUrl(config);
-    const server = await listen(createApp(await appOptions(config, client, logger)), config.PORT, config.HOST);
+    const server = await listen(createApp(await appOptions(config, client, logger, metrics)), config.PORT, config.HOST);
     cleanups.push(() => server.close());
 
     const connection = await connectWorker(config);
     cleanups.push(() => connection.close());
-    const worker = await createWorker(await workerOptions(config, connection, publicBaseUrl(config, server.port), sandbox?.url));
+    const worker = await createWorker(await workerOptions(config, connection, publicBaseUrl(config, server.port), { sandboxUrl: sandbox?.url, metrics }));
     const workerRun = worker.run();
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

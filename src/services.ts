@@ -5,11 +5,13 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, temporalUiUrl, type Config } from './config';
 import type { Logger } from './logger';
+import { Metrics, sdkMetricsSource } from './metrics';
 import type { SandboxOptions } from './sandbox';
 import type { AppDeps } from './server';
 import type { StartOptions } from './client';
 import { LocalDirectoryStore } from './download';
 import { ProviderClient } from './provider';
+import { freePort, installTemporalRuntime } from './temporal';
 import type { WorkerOptions } from './worker';
 
 /** Wiring shared by the entry points: every long-lived dependency built from the configuration. */
@@ -33,6 +35,9 @@ export async function resolveCallbackSecret(config: Config): Promise<string> {
   return secret;
 }
 
+/** Where the sandbox provider is when no provider key is set. */
+const sandboxBaseUrl = (config: Config, sandboxUrl?: string) => sandboxUrl ?? config.PROVIDER_BASE_URL ?? `http://127.0.0.1:${config.SANDBOX_PORT}`;
+
 /** The configured provider, or the sandbox at `sandboxUrl` when no provider key is set. */
 export function providerClient(config: Config, sandboxUrl?: string): ProviderClient {
   if (config.PROVIDER_API_KEY) {
@@ -45,7 +50,7 @@ export function providerClient(config: Config, sandboxUrl?: string): ProviderCli
     });
   }
   return new ProviderClient({
-    baseUrl: sandboxUrl ?? config.PROVIDER_BASE_URL ?? `http://127.0.0.1:${config.SANDBOX_PORT}`,
+    baseUrl: sandboxBaseUrl(config, sandboxUrl),
     apiKey: config.SANDBOX_API_KEY,
     variant: config.SANDBOX_VARIANT,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
@@ -69,10 +74,29 @@ export const startDefaults = (config: Config, startedBy: string): StartOptions =
   startedBy,
 });
 
+/**
+ * For a process that runs a worker: installs the Temporal runtime (logs through pino, the SDK's
+ * metrics on a loopback Prometheus exporter) and returns a registry whose scrape includes the
+ * SDK's metrics after wavflow's own.
+ */
+export async function workerTelemetry(logger: Logger): Promise<Metrics> {
+  const bindAddress = `127.0.0.1:${await freePort()}`;
+  installTemporalRuntime({ logger, metricsBindAddress: bindAddress });
+  const metrics = new Metrics({ processMetrics: true });
+  metrics.addSource(sdkMetricsSource(bindAddress));
+  return metrics;
+}
+
 /** Everything a worker process needs, from the configuration. */
-export async function workerOptions(config: Config, connection: NativeConnection, publicUrl: string, sandboxUrl?: string): Promise<WorkerOptions> {
+export async function workerOptions(
+  config: Config,
+  connection: NativeConnection,
+  publicUrl: string,
+  { sandboxUrl, metrics }: { sandboxUrl?: string | undefined; metrics?: Metrics | undefined } = {},
+): Promise<WorkerOptions> {
   return {
     connection,
+    metrics,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     providerRatePerSecond: config.PROVIDER_RATE_LIMIT_PER_SECOND,
@@ -85,7 +109,7 @@ export async function workerOptions(config: Config, connection: NativeConnection
         addressPolicy: {
           allowPrivate: config.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES,
           // Without a provider key the files come from the sandbox, on this machine.
-          allowedHosts: [...config.DOWNLOAD_ALLOWED_HOSTS, ...(config.PROVIDER_API_KEY ? [] : [new URL(sandboxUrl ?? `http://127.0.0.1:${config.SANDBOX_PORT}`).hostname])],
+          allowedHosts: [...config.DOWNLOAD_ALLOWED_HOSTS, ...(config.PROVIDER_API_KEY ? [] : [new URL(sandboxBaseUrl(config, sandboxUrl)).hostname])],
         },
         maxBytes: config.DOWNLOAD_MAX_BYTES,
         minFreeBytes: config.DOWNLOAD_MIN_FREE_BYTES,
@@ -102,8 +126,9 @@ export const webhookOptions = (config: Config) =>
   config.PROVIDER_WEBHOOK_HMAC_KEY ? { hmacKey: config.PROVIDER_WEBHOOK_HMAC_KEY, replayWindowSeconds: config.WEBHOOK_REPLAY_WINDOW_SECONDS } : undefined;
 
 /** The HTTP app's dependencies from the configuration, for `wavflow server` and `npm start`. */
-export async function appOptions(config: Config, client: Client, logger: Logger): Promise<AppDeps> {
+export async function appOptions(config: Config, client: Client, logger: Logger, metrics?: Metrics): Promise<AppDeps> {
   return {
+    metrics,
     client,
     namespace: config.TEMPORAL_NAMESPACE,
     callbackSecret: await resolveCallbackSecret(config),

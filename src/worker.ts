@@ -1,6 +1,13 @@
-import { NativeConnection, Worker, type State } from '@temporalio/worker';
-import { createFileActivities, createProviderActivities, type ActivityDeps } from './activities';
-import { providerTaskQueue } from './workflows';
+import { NativeConnection, Worker, type InjectedSinks, type State } from '@temporalio/worker';
+import { activityLogAttributes, createFileActivities, createProviderActivities, type ActivityDeps } from './activities';
+import { Metrics } from './metrics';
+import { providerTaskQueue, type ConversionSinks } from './workflows';
+
+/**
+ * Workflow interceptor modules; they are part of the workflow bundle, so whoever bundles the
+ * workflows ahead of time (tests, benchmarks) must bundle these too.
+ */
+export const workflowInterceptorModules = [require.resolve('./workflows/log-attributes')];
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -11,6 +18,8 @@ export interface WorkerOptions {
   providerRatePerSecond: number;
   /** A prebuilt workflow bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string | undefined;
+  /** Where activities and workflows count; a registry of its own when absent. */
+  metrics?: Metrics | undefined;
 }
 
 export interface WavflowWorker {
@@ -25,7 +34,10 @@ export interface WavflowWorker {
  * of worker processes together stay within the provider's quota.
  */
 export async function createWorker(options: WorkerOptions): Promise<WavflowWorker> {
-  const { connection, namespace, taskQueue, activities, workflowBundlePath } = options;
+  const { connection, namespace, taskQueue, workflowBundlePath } = options;
+  const metrics = options.metrics ?? new Metrics();
+  const activities = { ...options.activities, metrics };
+  const interceptors = { activity: [activityLogAttributes] };
   const [main, provider] = await Promise.all([
     Worker.create({
       connection,
@@ -33,6 +45,8 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
       taskQueue,
       ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath: require.resolve('./workflows') }),
       activities: createFileActivities(activities),
+      interceptors: { ...interceptors, workflowModules: workflowInterceptorModules },
+      sinks: conversionSinks(metrics),
       // Download heartbeats reach the server every second (not every 80 % of the heartbeat
       // timeout): cancellation arrives within a second, and a retry resumes from fresh progress.
       maxHeartbeatThrottleInterval: '1 second',
@@ -42,6 +56,7 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
       namespace,
       taskQueue: providerTaskQueue(taskQueue),
       activities: createProviderActivities(activities),
+      interceptors,
       maxTaskQueueActivitiesPerSecond: options.providerRatePerSecond,
     }),
   ]);
@@ -60,5 +75,17 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
     },
     shutdown,
     getState: () => main.getState(),
+  };
+}
+
+const IGNORED_AS = { 'after-outcome': 'duplicate', 'other-task': 'mismatched', 'no-url': 'without_url' } as const;
+
+/** The workflow's reports, counted once per real execution (not again when a worker replays it). */
+function conversionSinks(metrics: Metrics): InjectedSinks<ConversionSinks> {
+  return {
+    conversionMetrics: {
+      ended: { fn: (_info, outcome, failureType) => void metrics.conversions.inc({ outcome, failure_type: failureType ?? '' }), callDuringReplay: false },
+      callbackIgnored: { fn: (_info, reason) => void metrics.callbacks.inc({ outcome: IGNORED_AS[reason] }), callDuringReplay: false },
+    },
   };
 }

@@ -5,12 +5,15 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ForbiddenAddressError, safeGet, type AddressPolicy, type WavStore } from '../download';
 import { FailureType } from '../failures';
+import type { Metrics } from '../metrics';
 import { parseWavHeader, WAV_HEADER_SCAN_BYTES, WavFormatError, type WavInfo } from '../wav';
 import type { DownloadResult } from '../workflows';
 
 export interface DownloadInput {
   conversionId: string;
   url: string;
+  /** The provider's task id, for log lines (absent in histories recorded before it was added). */
+  wavTaskId?: string;
 }
 
 export interface DownloadDeps {
@@ -42,12 +45,25 @@ const HEARTBEAT_EVERY_MS = 1_000;
  * earlier attempt stopped, hashing on the way; verifies size and header; then commits it so a
  * reader never sees half a file.
  */
-export function createDownloadWav(deps: DownloadDeps) {
+export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
   const { store } = deps;
   const failure = (type: FailureType, message: string, retryable: boolean) =>
     ApplicationFailure.create({ type, message, nonRetryable: !retryable });
 
-  return async function downloadWav({ conversionId, url }: DownloadInput): Promise<DownloadResult> {
+  return async function downloadWav(input: DownloadInput): Promise<DownloadResult> {
+    const timer = metrics.downloadDuration.startTimer();
+    try {
+      const result = await attempt(input);
+      timer({ outcome: 'completed' });
+      metrics.downloadSize.observe(result.bytes);
+      return result;
+    } catch (err) {
+      timer({ outcome: err instanceof CancelledFailure ? 'cancelled' : 'failed' });
+      throw err;
+    }
+  };
+
+  async function attempt({ conversionId, url }: DownloadInput): Promise<DownloadResult> {
     const ctx = Context.current();
     const key = fileStem(conversionId);
     const previous = ctx.info.heartbeatDetails as Progress | undefined;
@@ -100,6 +116,7 @@ export function createDownloadWav(deps: DownloadDeps) {
         throw await give(FailureType.DownloadFailed, `Content-Range "${headers['content-range'] ?? ''}" does not continue at ${offset}`, true, true);
       }
       total = size;
+      metrics.downloadsResumed.inc();
     } else {
       // 200: the server ignored the range or the file changed (If-Range failed): start over.
       offset = 0;
@@ -141,6 +158,7 @@ export function createDownloadWav(deps: DownloadDeps) {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         if (meter.bytes + chunk.length > deps.maxBytes) throw new TooLarge(`more than the ${deps.maxBytes} bytes allowed`);
         meter.absorb(chunk);
+        metrics.downloadBytes.inc(chunk.length);
         if (!writer.write(chunk)) await once(writer, 'drain');
       }
     } catch (err) {
@@ -178,7 +196,7 @@ export function createDownloadWav(deps: DownloadDeps) {
     const path = await store.commit(key);
     ctx.log.info('wav downloaded', { path, bytes: meter.bytes, resumedFrom: offset });
     return { ...describeFile(path, meter.bytes, sha256, wav), attempt: ctx.info.attempt, resumedFrom: offset };
-  };
+  }
 
   /** Throws InsufficientStorage (retried later) unless `needed` bytes fit with the margin left over. */
   async function ensureFreeSpace(needed: number): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Metrics } from '../metrics';
 import type { ProviderClient } from '../provider';
 import { createDownloadWav, type DownloadDeps } from './download';
 import { createPollConversion } from './poll';
@@ -13,8 +14,13 @@ export interface ActivityDeps {
   retryBackoff: RetryBackoff;
 }
 
+/** What the activities count in: the worker process's registry. */
+export interface ActivityMetrics {
+  metrics: Metrics;
+}
+
 /** Activities that call the provider: they run on the rate-limited provider queue. */
-export function createProviderActivities(deps: ActivityDeps) {
+export function createProviderActivities(deps: ActivityDeps & ActivityMetrics) {
   return {
     submitConversion: createSubmitConversion(deps),
     pollConversion: createPollConversion(deps),
@@ -22,9 +28,9 @@ export function createProviderActivities(deps: ActivityDeps) {
 }
 
 /** Activities that stay on the main queue, next to the workflows. */
-export function createFileActivities(deps: ActivityDeps) {
+export function createFileActivities(deps: ActivityDeps & ActivityMetrics) {
   return {
-    downloadWav: createDownloadWav(deps.download),
+    downloadWav: createDownloadWav(deps.download, deps.metrics),
   };
 }
 
@@ -32,3 +38,4 @@ export type Activities = ReturnType<typeof createProviderActivities> & ReturnTyp
 export type { RetryBackoff } from './provider-failure';
 export type { SubmitInput } from './submit';
 export type { DownloadInput, DownloadDeps } from './download';
+export { activityLogAttributes } from './log-attributes';

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { callbackUrl, type ProviderClient, type SubmitResult } from '../provider';
+import type { Metrics } from '../metrics';
+import { callbackUrl, ProviderError, type ProviderClient, type SubmitResult } from '../provider';
 import { toApplicationFailure, type RetryBackoff } from './provider-failure';
 
 export interface SubmitInput {
@@ -14,16 +15,19 @@ export interface SubmitDeps {
   publicBaseUrl: string;
   callbackSecret: string;
   retryBackoff: RetryBackoff;
+  metrics: Metrics;
 }
 
-export function createSubmitConversion({ provider, publicBaseUrl, callbackSecret, retryBackoff }: SubmitDeps) {
+export function createSubmitConversion({ provider, publicBaseUrl, callbackSecret, retryBackoff, metrics }: SubmitDeps) {
   return async function submitConversion({ conversionId, taskId, audioId }: SubmitInput): Promise<SubmitResult> {
     const callBackUrl = callbackUrl(publicBaseUrl, conversionId, callbackSecret);
     try {
       const result = await provider.submit({ taskId, audioId, callBackUrl }, Context.current().cancellationSignal);
-      Context.current().log.info('conversion submitted', { wavTaskId: result.taskId, adopted: result.adopted });
+      metrics.submits.inc({ code: result.adopted ? '409' : '200' });
+      Context.current().log.info('conversion submitted', { providerTaskId: result.taskId, adopted: result.adopted });
       return result;
     } catch (err) {
+      metrics.submits.inc({ code: err instanceof ProviderError && err.code ? String(err.code) : 'network' });
       throw toApplicationFailure(err, Context.current().info.attempt, retryBackoff);
     }
   };

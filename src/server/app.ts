@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { StartOptions } from '../client';
 import type { Logger } from '../logger';
+import { metricsHandler, Metrics } from '../metrics';
 import { requireApiToken } from './api-token';
 import { callbackRouter } from './callbacks';
 import { conversionFileRouter } from './conversion-file';
@@ -20,14 +21,22 @@ export interface AppDeps {
   webhook?: { hmacKey: string; replayWindowSeconds: number } | undefined;
   /** Bearer token required on /v1; the API is open without one (development only: see config). */
   apiToken?: string | undefined;
+  /** Shared with an in-process worker (`npm start`) so one scrape sees both; else its own. */
+  metrics?: Metrics | undefined;
 }
 
 /** The HTTP face of wavflow: the provider's callback receiver and the conversions API. */
-export function createApp(deps: AppDeps): Express {
+export function createApp(appDeps: AppDeps): Express {
+  const deps = { ...appDeps, metrics: appDeps.metrics ?? new Metrics() };
   const app = express();
   app.disable('x-powered-by');
   app.use(callbackRouter(deps));
-  if (deps.apiToken) app.use('/v1', requireApiToken(deps.apiToken));
+  if (deps.apiToken) {
+    app.use('/v1', requireApiToken(deps.apiToken));
+    // Prometheus sends the same bearer token (`authorization` in its scrape config).
+    app.use('/metrics', requireApiToken(deps.apiToken));
+  }
+  app.get('/metrics', metricsHandler(deps.metrics));
   app.use(conversionsRouter(deps));
   app.use(conversionListRouter(deps));
   app.use(conversionFileRouter(deps));

@@ -3,12 +3,14 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseCallback, verifyCallbackSignature, webhookRefusal } from '../provider';
 import { malformedCallbackSignal, MAX_MALFORMED_BODY_BYTES, providerCallbackSignal } from '../workflows';
 import type { Logger } from '../logger';
+import type { CallbackOutcome, Metrics } from '../metrics';
 import { sendProblem } from './problem';
 
 export interface CallbackRouteDeps {
   client: Client;
   callbackSecret: string;
   logger: Logger;
+  metrics: Metrics;
   /** Where the provider signs its callbacks (kie.ai's webhookHmacKey), they must be signed. */
   webhook?: { hmacKey: string; replayWindowSeconds: number } | undefined;
 }
@@ -20,10 +22,12 @@ const LOGGED_BODY_BYTES = 1024;
 
 /** What the request log line says besides the workflow id, status and latency. */
 interface CallbackLog {
-  outcome?: string;
+  outcome?: ReceiverOutcome;
   taskId?: string;
   [field: string]: unknown;
 }
+
+type ReceiverOutcome = Extract<CallbackOutcome, 'received' | 'forged' | 'malformed' | 'ignored' | 'unavailable'>;
 
 /** Invalid JSON is a body that fails validation like any other. */
 function parseJson(body: Buffer): unknown {
@@ -38,7 +42,7 @@ function parseJson(body: Buffer): unknown {
  * POST /callbacks/wav/:workflowId/:sig. Answers 200 only once Temporal has durably accepted the
  * signal: on 503 the provider retries and polling remains the backstop, so nothing is lost.
  */
-export function callbackRouter({ client, callbackSecret, logger, webhook }: CallbackRouteDeps): Router {
+export function callbackRouter({ client, callbackSecret, logger, metrics, webhook }: CallbackRouteDeps): Router {
   const router = Router();
   const log = logger.child({ route: 'callback' });
 
@@ -49,6 +53,8 @@ export function callbackRouter({ client, callbackSecret, logger, webhook }: Call
     const workflowId = req.params.workflowId;
     res.on('finish', () => {
       const { outcome, ...extra } = (res.locals.callbackLog ?? {}) as CallbackLog;
+      // Refused before this route decided (wrong media type, too large, unreadable): `rejected`.
+      metrics.callbacks.inc({ outcome: outcome ?? 'rejected' });
       const fields = { workflowId, status: res.statusCode, outcome: outcome ?? `http-${res.statusCode}`, ...extra };
       log[res.statusCode >= 500 || outcome === 'forged' ? 'warn' : 'info']({ ...fields, latencyMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'callback');
     });
@@ -66,7 +72,7 @@ export function callbackRouter({ client, callbackSecret, logger, webhook }: Call
 
   router.post('/callbacks/wav/:workflowId/:sig', logRequest, verifySignature, requireJson, raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
     const handle = client.workflow.getHandle(req.params.workflowId);
-    const done = (outcome: string, extra: Omit<CallbackLog, 'outcome'> = {}) => (res.locals.callbackLog = { outcome, ...extra } satisfies CallbackLog);
+    const done = (outcome: ReceiverOutcome, extra: Omit<CallbackLog, 'outcome'> = {}) => (res.locals.callbackLog = { outcome, ...extra } satisfies CallbackLog);
 
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const parsed = parseCallback(parseJson(body));

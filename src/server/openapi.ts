@@ -118,6 +118,12 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/healthz': { get: { summary: 'Process up', responses: { 200: { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Temporal reachable', responses: { 200: { description: 'ready' }, 503: problemResponse('not ready') } } },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (bearer token when API_TOKEN is set)',
+          responses: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': {} } }, 401: problemResponse('missing or wrong token') },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
     },
   };

@@ -7,6 +7,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxySinks,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -30,6 +31,7 @@ import {
   type AnswerSource,
   type ConversionInput,
   type ConversionResult,
+  type ConversionSinks,
   type ConversionStatus,
   type IgnoredCallback,
   type Phase,
@@ -45,6 +47,8 @@ const { downloadWav } = proxyActivities<Activities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+
+const { conversionMetrics } = proxySinks<ConversionSinks>();
 
 /** Kept for inspection; older ones are dropped so the query result stays small. */
 const MAX_KEPT_CALLBACKS = 20;
@@ -84,6 +88,8 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   const earlyCallbacks: ProviderCallback[] = [];
 
   const ignore = (callback: ProviderCallback, reason: IgnoredCallback['reason']) => {
+    conversionMetrics.callbackIgnored(reason);
+    log.info('callback ignored', { reason, callbackTaskId: callback.taskId, code: callback.code });
     status.ignoredCallbacks.push({ reason, taskId: callback.taskId, code: callback.code, msg: callback.msg, at: now() });
     if (status.ignoredCallbacks.length > MAX_KEPT_CALLBACKS) status.ignoredCallbacks.shift();
   };
@@ -92,6 +98,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     answer = candidate;
     status.answeredBy = source;
     status.answeredAt = now();
+    log.info('answer decided', { kind: candidate.kind, source });
   };
   const consider = (callback: ProviderCallback) => {
     if (callback.taskId !== status.wavTaskId) {
@@ -128,10 +135,12 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     status.phases.push({ phase, at: now() });
     upsertSearchAttributes([{ key: WavStatus, value: phase }]);
     setCurrentDetails(details);
+    log.info(`conversion ${phase}`, { phase });
   };
   const fail = (type: string, message: string): never => {
     status.failure = { type, message };
     enter('failed', `**failed** ${type}: ${message}`);
+    conversionMetrics.ended('failed', type);
     throw ApplicationFailure.create({ type, message, nonRetryable: true });
   };
   /** An activity's typed failure becomes the conversion's; untyped ones (timeouts) get `fallback`. */
@@ -207,7 +216,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     for (;;) {
       status.downloadAttempts++;
       try {
-        const file = await downloadWav({ conversionId: info.workflowId, url });
+        const file = await downloadWav({ conversionId: info.workflowId, url, wavTaskId });
         status.downloadAttempts += file.attempt - 1;
         return { ...file, wavTaskId, answeredBy: status.answeredBy ?? 'poll' };
       } catch (err) {
@@ -239,9 +248,13 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     status.result = await download(wavTaskId, decided.url);
     status.completedAt = now();
     enter('completed', `**completed** ${status.result.bytes} bytes, sha256 \`${status.result.sha256}\``);
+    conversionMetrics.ended('completed');
     return status.result;
   } catch (err) {
-    if (isCancellation(err)) enter('cancelled', '**cancelled**');
+    if (isCancellation(err)) {
+      enter('cancelled', '**cancelled**');
+      conversionMetrics.ended('cancelled');
+    }
     throw err;
   }
 }

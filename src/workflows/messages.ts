@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, type Sinks } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ProviderCallback } from '../provider/types';
 
@@ -123,6 +123,17 @@ export const WavStatus = defineSearchAttributeKey('WavStatus', SearchAttributeTy
 
 /** Registered on the namespace by the dev server module and the compose stack. */
 export const searchAttributeNames = [WavProviderTaskId.name, WavAudioId.name, WavStatus.name] as const;
+
+/**
+ * What a conversion reports to its worker's metrics. Sinks are not commands: adding or removing
+ * calls keeps histories replayable, and the worker skips them during replay.
+ */
+export interface ConversionSinks extends Sinks {
+  conversionMetrics: {
+    ended(outcome: 'completed' | 'failed' | 'cancelled', failureType?: string): void;
+    callbackIgnored(reason: IgnoredCallback['reason']): void;
+  };
+}
 
 /** Activities that call the provider run on this queue, where the worker enforces the provider's rate limit. */
 export const providerTaskQueue = (taskQueue: string) => `${taskQueue}-provider`;

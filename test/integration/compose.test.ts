@@ -38,7 +38,7 @@ test('the compose file is valid and has the whole stack', async () => {
 
   expect(valid).toMatchObject({ code: 0 });
   expect(services.stdout.trim().split('\n').sort()).toEqual(
-    ['api', 'postgresql', 'temporal', 'temporal-schema', 'temporal-search-attributes', 'temporal-ui', 'worker'].sort(),
+    ['api', 'postgresql', 'prometheus', 'temporal', 'temporal-schema', 'temporal-search-attributes', 'temporal-ui', 'worker'].sort(),
   );
 });
 
@@ -54,4 +54,15 @@ test('no secret has a default: a missing one stops compose, naming it', async ()
 test('the search attributes registered by the stack are the workflow\'s', () => {
   const file = readFileSync(resolve(root, 'docker-compose.yml'), 'utf8');
   expect(file).toContain(`for name in ${searchAttributeNames.join(' ')}; do`);
+});
+
+test('Prometheus scrapes each worker replica on the port the worker serves its metrics on', async () => {
+  const resolved = await compose(['config'], secrets);
+  const prometheus = readFileSync(resolve(root, 'deploy/prometheus.yml'), 'utf8');
+
+  const port = /WORKER_METRICS_PORT: '?"?(\d+)/.exec(resolved.stdout)?.[1];
+  expect(port).toBeDefined();
+  expect(resolved.stdout).toContain('WORKER_METRICS_HOST: 0.0.0.0');
+  expect(prometheus).toMatch(new RegExp(`names: \\[worker\\]\\s+type: A\\s+port: ${port}\\b`));
+  expect(resolved.stdout).toContain(`http://127.0.0.1:${port}/healthz`);
 });

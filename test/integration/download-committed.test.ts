@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDownloadWav } from '../../src/activities/download';
 import { LocalDirectoryStore } from '../../src/download';
+import { Metrics } from '../../src/metrics';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import type { DownloadResult } from '../../src/workflows';
@@ -36,7 +37,7 @@ test('a retry returns the file an earlier attempt committed, without downloading
     minFreeBytes: 0,
     connectTimeoutMs: 5_000,
     idleTimeoutMs: 5_000,
-  });
+  }, new Metrics());
 
   const first = new MockActivityEnvironment({ attempt: 1 });
   const heartbeats: unknown[] = [];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
+import { workflowInterceptorModules } from '../../src/worker';
 
 declare global {
   var wavflowTemporal: DevServer | undefined;
@@ -17,7 +18,7 @@ export default async function globalSetup(): Promise<void> {
   const [server, bundle] = await Promise.all([
     // With its Web UI: the browser test looks at conversions the way an operator does.
     startDevServer({ cliPath, port, uiPort, namespace: 'default', log: () => {} }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules, logger: quietLogger }),
   ]);
   const bundlePath = join(tmpdir(), `wavflow-workflows-${process.pid}.js`);
   await writeFile(bundlePath, bundle.code);

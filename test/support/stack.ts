@@ -8,6 +8,7 @@ import pino from 'pino';
 import { startConversion, type StartConversionRequest, type StartOptions } from '../../src/client';
 import type { ConversionInput } from '../../src/workflows';
 import { LocalDirectoryStore } from '../../src/download';
+import { Metrics } from '../../src/metrics';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 import { createApp, listen, type RunningServer } from '../../src/server';
@@ -20,6 +21,8 @@ export interface TestStack {
   taskQueue: string;
   outputDir: string;
   callbackSecret: string;
+  /** What the stack's app and worker counted (one registry, as in `npm start`). */
+  metrics: Metrics;
   start(request: StartConversionRequest, options?: Partial<StartOptions>): ReturnType<typeof startConversion>;
   stop(): Promise<void>;
 }
@@ -61,6 +64,7 @@ export async function startStack(
   const callbackSecret = randomBytes(24).toString('base64url');
   const outputDir = await mkdtemp(join(tmpdir(), 'wavflow-test-wav-'));
   const logger = pino({ level: 'silent' });
+  const metrics = new Metrics();
   const startOptions = { taskQueue, defaultPollIntervalSeconds: 60, startedBy: 'test', input };
   const server = await listen(
     createApp({
@@ -72,6 +76,7 @@ export async function startStack(
       logger,
       webhook: sandboxOptions.webhookHmacKey ? { hmacKey: sandboxOptions.webhookHmacKey, replayWindowSeconds: 300 } : undefined,
       apiToken: stackOptions.apiToken,
+      metrics,
     }),
     0,
     '127.0.0.1',
@@ -82,6 +87,7 @@ export async function startStack(
     namespace: 'default',
     taskQueue,
     workflowBundlePath,
+    metrics,
     activities: {
       provider: new ProviderClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, variant: sandboxOptions.variant ?? 'sunoapi', timeoutMs: 5_000 }),
       publicBaseUrl: server.url,
@@ -110,6 +116,7 @@ export async function startStack(
     taskQueue,
     outputDir,
     callbackSecret,
+    metrics,
     start: (request, options = {}) => startConversion(client, request, { ...startOptions, ...options }),
     stop: async () => {
       worker.shutdown();
