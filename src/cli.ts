@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { parseIdList, runBatch } from './cli-batch';
+import { downloadProgressReporter } from './cli-download-progress';
 import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, watchConversion } from './client';
 import { ConfigError, loadConfig, type Config, publicBaseUrl, temporalUiUrl } from './config';
 import { runDev } from './dev';
@@ -70,12 +71,22 @@ Exit code: 0 when every item started (with --wait: completed), 1 when any did no
         if (opts.json) console.log(JSON.stringify({ ...started, temporalUiUrl: link }));
         return;
       }
+      const progress = downloadProgressReporter(Boolean(process.stdout.isTTY));
       try {
-        const result = await watchConversion(client, started.conversionId, (phase, s) => {
-          if (!opts.json && phase !== 'completed' && phase !== 'failed') console.log(`${phase}${phase !== 'submitting' && s.wavTaskId ? `  provider task ${s.wavTaskId}` : ''}`);
-        });
+        const result = await watchConversion(
+          client,
+          started.conversionId,
+          (phase, s) => {
+            if (opts.json || phase === 'completed' || phase === 'failed') return;
+            progress.stop();
+            console.log(`${phase}${phase !== 'submitting' && s.wavTaskId ? `  provider task ${s.wavTaskId}` : ''}`);
+          },
+          { onDownload: opts.json ? undefined : (p) => progress.update(p) },
+        );
+        progress.stop();
         console.log(opts.json ? JSON.stringify({ ...started, result }) : `completed: ${result.path} (${result.bytes} bytes, sha256 ${result.sha256})`);
       } catch (err) {
+        progress.stop();
         const failure = err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure ? err.cause : undefined;
         const type = failure?.type ?? 'Failed';
         const message = failure?.message ?? (err instanceof Error ? err.message : String(err));

@@ -1,4 +1,4 @@
-import { Client, isGrpcDeadlineError, isGrpcServiceError, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { Client, isGrpcDeadlineError, isGrpcServiceError, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { describeIssues } from './provider';
 import {
@@ -152,7 +152,15 @@ export type ConversionView = ConversionStatus & {
   runId: string;
   /** Temporal's own view of the run. */
   workflowStatus: string;
+  /** While the download runs: its last heartbeat (bytes in the file so far, of `total` when known). */
+  download?: DownloadProgress;
 };
+
+export interface DownloadProgress {
+  bytes: number;
+  total?: number | undefined;
+  attempt: number;
+}
 
 /** The conversion's status from its `status` query, or undefined when no such conversion exists. */
 export async function getConversion(client: Client, conversionId: string): Promise<ConversionView | undefined> {
@@ -167,7 +175,21 @@ export async function getConversion(client: Client, conversionId: string): Promi
     status.failure ??= { type: workflowStatus, message: `workflow ${workflowStatus.toLowerCase()}` };
   }
   if (workflowStatus === 'CANCELLED') status.phase = 'cancelled';
-  return { ...status, runId: description.runId, workflowStatus };
+  const download = status.phase === 'downloading' ? downloadProgress(client, description) : undefined;
+  return { ...status, runId: description.runId, workflowStatus, ...(download ? { download } : {}) };
+}
+
+/**
+ * The workflow never sees its activity's heartbeats, so byte progress is not in the status query;
+ * the server keeps the last heartbeat of the pending download, and that is what is read here.
+ */
+function downloadProgress(client: Client, description: WorkflowExecutionDescription): DownloadProgress | undefined {
+  const pending = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'downloadWav');
+  const payload = pending?.heartbeatDetails?.payloads?.[0];
+  if (!pending || !payload) return undefined;
+  const details = client.options.loadedDataConverter.payloadConverter.fromPayload<{ bytes?: unknown; total?: unknown }>(payload);
+  if (typeof details?.bytes !== 'number') return undefined;
+  return { bytes: details.bytes, total: typeof details.total === 'number' ? details.total : undefined, attempt: pending.attempt ?? 1 };
 }
 
 async function describeIfExists(handle: WorkflowHandle) {
@@ -209,7 +231,7 @@ export async function watchConversion(
   client: Client,
   conversionId: string,
   onPhase: (phase: Phase, status: ConversionStatus) => void,
-  intervalMs = 500,
+  { intervalMs = 500, onDownload }: { intervalMs?: number; onDownload?: (progress: DownloadProgress) => void } = {},
 ): Promise<ConversionResult> {
   const handle = client.workflow.getHandle<typeof convertToWav>(conversionId);
   const result = handle.result();
@@ -220,9 +242,10 @@ export async function watchConversion(
   );
   let reported = 0;
   const report = async () => {
-    const status = await handle.query(statusQuery).catch(() => undefined);
-    for (const { phase } of status?.phases.slice(reported) ?? []) onPhase(phase, status as ConversionStatus);
-    reported = status?.phases.length ?? reported;
+    const view = await getConversion(client, conversionId).catch(() => undefined);
+    for (const { phase } of view?.phases.slice(reported) ?? []) onPhase(phase, view as ConversionStatus);
+    reported = view?.phases.length ?? reported;
+    if (view?.download) onDownload?.(view.download);
   };
   while (!closed) {
     await report();

@@ -39,7 +39,17 @@ const summary = z.object({
   closedAt: z.string().optional(),
 });
 const status = z
-  .object({ conversionId: z.string(), phase: z.string(), wavTaskId: z.string().optional(), polls: z.number().int(), result: z.object({}).loose().optional() })
+  .object({
+    conversionId: z.string(),
+    phase: z.string(),
+    wavTaskId: z.string().optional(),
+    polls: z.number().int(),
+    result: z.object({}).loose().optional(),
+    download: z
+      .object({ bytes: z.number().int(), total: z.number().int().optional(), attempt: z.number().int() })
+      .optional()
+      .describe("While downloading: the download's last heartbeat"),
+  })
   .loose()
   .describe('The `status` query of the conversion (ConversionStatus in src/workflows/messages.ts)');
 const callback = z.object({ code: z.union([z.number(), z.string()]), msg: z.string().optional(), data: z.object({}).loose() }).describe('The provider callback, any documented variant');

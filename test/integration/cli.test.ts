@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { waitForConversion } from '../../src/client';
+import { getConversion, waitForConversion } from '../../src/client';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';
 
@@ -55,6 +55,23 @@ test('convert --wait prints each phase, and status shows the conversion', async 
   expect(convert.stdout).toMatch(/^started: wav-[\s\S]*^submitting$[\s\S]*^waiting {2}provider task [0-9a-f]+$[\s\S]*^completed: /m);
   expect(status.code).toBe(0);
   expect(lastJson(status.stdout)).toMatchObject({ conversionId: `wav-${audioId}`, phase: 'completed', workflowStatus: 'COMPLETED' });
+});
+
+test('convert --wait reports a slow download\'s progress, which status also shows', async () => {
+  const audioId = uniqueId('cli-progress');
+  // About 3.5 s of download: several heartbeats.
+  stack.sandbox.setScenario(audioId, { wavSeconds: 2, throttleBytesPerSecond: 100_000 });
+  const convert = cli(['convert', '--audio-id', audioId, '--wait']);
+  const midway = await waitFor('download progress in the status', async () => {
+    const view = await getConversion(stack.client, `wav-${audioId}`);
+    return view?.download && view.download.bytes > 0 ? view.download : undefined;
+  });
+  const { code, stdout } = await convert;
+
+  expect(midway.total).toBe(stack.sandbox.tasks().find((t) => t.audioId === audioId)?.file?.bytes);
+  expect(midway.bytes).toBeLessThan(midway.total ?? 0);
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^downloading {2}provider task [0-9a-f]+$[\s\S]*^downloading {2}\d+% \(\d+ of \d+ bytes\)$[\s\S]*^completed: /m);
 });
 
 test('a failed conversion exits 1 with its failure type', async () => {
