@@ -16,7 +16,13 @@ export class PinoTemporalLogger implements TemporalLogger {
     const { error, ...fields } = meta as Record<string, unknown>;
     // pino serializes errors (message, type, stack) under `err`.
     if (error !== undefined) fields.err = error;
-    this.logger[LEVELS[level]](fields, message);
+    // The worker's own INFO lines (bundle built, state changed, ...) are start-up noise next to
+    // the conversions' lines; LOG_LEVEL=debug shows them.
+    // The provider queue's worker has no workflows by design, which the SDK warns about.
+    const startupNoise =
+      (level === 'INFO' && (fields.sdkComponent === 'worker' || fields.sdkComponent === 'core')) || message.startsWith('No workflows registered');
+    const quieted = startupNoise ? 'DEBUG' : level;
+    this.logger[LEVELS[quieted]](fields, message);
   }
 
   trace(message: string, meta?: LogMetadata): void {
