@@ -52,6 +52,12 @@ export const configSchema = z.object({
     .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
     .describe('Comma-separated host names downloads may reach even when they resolve to internal addresses. The sandbox host is added when no provider key is set.'),
 
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt.optional().describe('Workflows a worker keeps in memory between their tasks (sticky cache); others are replayed from history when they next have work. Default: the SDK\'s, from the heap size.'),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.optional().describe('Workflow tasks a worker runs at once. Default: the SDK\'s (40).'),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.optional().describe('Activities a worker runs at once, per queue (downloads; provider calls). Default: the SDK\'s (100).'),
+  WORKER_WORKFLOW_POLLERS: positiveInt.optional().describe('Long polls a worker keeps open for workflow tasks. Default: the SDK\'s (10).'),
+  WORKER_ACTIVITY_POLLERS: positiveInt.optional().describe('Long polls a worker keeps open for activity tasks, per queue. Default: the SDK\'s (10).'),
+
   SANDBOX_PORT: port.default(8090).describe('Port of the sandbox provider started by `npm start` without a provider key.'),
   SANDBOX_API_KEY: z.string().min(1).default('sandbox-key').describe('Bearer key the sandbox provider accepts.'),
   SANDBOX_VARIANT: z.enum(['sunoapi', 'kie']).default('sunoapi').describe('Field names the sandbox uses (`audio_wav_url` vs `audioWavUrl`, ...).'),

@@ -10,7 +10,7 @@ import type { AppDeps } from './server';
 import type { StartOptions } from './client';
 import { LocalDirectoryStore } from './download';
 import { ProviderClient } from './provider';
-import type { WorkerOptions } from './worker';
+import { workerTuning, type WorkerOptions } from './worker';
 
 /** Wiring shared by the entry points: every long-lived dependency built from the configuration. */
 
@@ -76,6 +76,7 @@ export async function workerOptions(config: Config, connection: NativeConnection
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     providerRatePerSecond: config.PROVIDER_RATE_LIMIT_PER_SECOND,
+    tuning: workerTuning(config),
     activities: {
       provider: providerClient(config, sandboxUrl),
       publicBaseUrl: publicUrl,
