@@ -31,9 +31,18 @@ export async function startApiPhase(stack: PipelineStack, options: { requests: n
     await api(Math.min(200, options.requests));
     const raws: Round[] = [];
     const apis: Round[] = [];
+    // CPU time per process over each side's rounds: where the API's extra cost lands.
+    const cpu = { raw: {} as Record<string, number>, api: {} as Record<string, number> };
+    const timed = async (side: 'raw' | 'api', run: () => Promise<Round>) => {
+      const before = stack.cpu({ 'api load': child.pid });
+      const result = await run();
+      const after = stack.cpu({ 'api load': child.pid });
+      for (const name of Object.keys(after)) cpu[side][name] = (cpu[side][name] ?? 0) + (after[name] ?? 0) - (before[name] ?? 0);
+      return result;
+    };
     for (let r = 1; r <= options.rounds; r++) {
-      raws.push(await raw(options.requests));
-      apis.push(await api(options.requests));
+      raws.push(await timed('raw', () => raw(options.requests)));
+      apis.push(await timed('api', () => api(options.requests)));
       say(`start API round ${r}: raw ${raws.at(-1)!.perSec.toFixed(0)}/s, API ${apis.at(-1)!.perSec.toFixed(0)}/s`);
     }
     const apiPerSec = median(apis.map((r) => r.perSec));
@@ -51,8 +60,14 @@ export async function startApiPhase(stack: PipelineStack, options: { requests: n
       startRounds: options.rounds,
       startRequestsPerRound: options.requests,
       startConcurrency: options.concurrency,
+      /** CPU ms per start, per process. */
+      startCpuMsPerRequest: perRequest(cpu.api, options.rounds * options.requests),
+      rawStartCpuMsPerRequest: perRequest(cpu.raw, options.rounds * options.requests),
     };
   } finally {
     await stopChild(child);
   }
 }
+
+const perRequest = (cpu: Record<string, number>, requests: number) =>
+  Object.fromEntries(Object.entries(cpu).map(([name, seconds]) => [name, round((1000 * seconds) / requests, 2)]));

@@ -9,7 +9,7 @@ import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../
 import type { WorkerTuning } from '../src/worker';
 import type { SandboxProcessConfig } from './sandbox-process';
 import type { ServerProcessConfig } from './server-process';
-import { cpuSeconds, forkChild, projectDir, Rpc, say, stopChild, tail, type Child } from './support';
+import { cpuSeconds, forkChild, machineBusySeconds, projectDir, Rpc, say, stopChild, tail, type Child } from './support';
 import type { WorkerProcessConfig } from './worker-process';
 
 /**
@@ -49,7 +49,10 @@ export interface PipelineStack {
   /** How the API starts conversions; the raw side of the start benchmark uses the same. */
   apiStart: StartOptions;
   startWorker(kind: 'wavflow' | 'baseline', label: string): Promise<WorkerHandle>;
-  /** CPU seconds used so far by each process of the stack (and this one, `bench`). */
+  /**
+   * CPU seconds used so far by each process of the stack, this one (`bench`), and every other
+   * process on the machine together (`other processes`; its difference over a phase is what counts).
+   */
   cpu(extra?: Record<string, number>): Record<string, number>;
   close(): Promise<void>;
 }
@@ -141,7 +144,9 @@ export async function startPipelineStack(options: PipelineOptions): Promise<Pipe
         const own = process.cpuUsage();
         const pids: Record<string, number> = { 'temporal dev server': temporal.pid!, 'http server': server.child.pid, sandbox: sandbox.child.pid, ...extra };
         for (const [pid, name] of workers) pids[name] ??= pid;
-        return { ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)])), bench: (own.user + own.system) / 1e6 };
+        const ours = { ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)])), bench: (own.user + own.system) / 1e6 };
+        // What the rest of the machine used (other work on a shared machine), so a noisy run shows.
+        return { ...ours, 'other processes': machineBusySeconds() - Object.values(ours).reduce((a, b) => a + b, 0) };
       },
       close,
     };

@@ -116,8 +116,14 @@ export class Rpc {
   call<T>(op: string, ...args: unknown[]): Promise<T> {
     const rpc = this.next++;
     return new Promise<T>((resolvePromise, reject) => {
+      if (!this.proc.connected) return reject(new Error('the child process has gone'));
       this.waiting.set(rpc, { resolve: resolvePromise as (value: unknown) => void, reject });
-      this.proc.send({ rpc, op, args });
+      // With a callback, a channel that closes meanwhile fails this call instead of the process.
+      this.proc.send({ rpc, op, args }, (err) => {
+        if (!err) return;
+        this.waiting.delete(rpc);
+        reject(err);
+      });
     });
   }
 }
@@ -158,3 +164,11 @@ export function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 export const rssMiB = (pid: number) => procStatusKiB(pid, 'VmRSS') / 1024;
+
+/** CPU seconds the whole machine has spent busy (all cores, all processes) since it booted. */
+export function machineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  // cpu  user nice system idle iowait irq softirq steal ...: everything but idle and iowait.
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / CLOCK_TICKS_PER_SECOND;
+}
