@@ -35,7 +35,8 @@ export async function runBatch(stack: PipelineStack, kind: 'wavflow' | 'baseline
     const after = stack.cpu();
     const runs = await closedRuns(client, worker.taskQueue);
     const seconds = (runs.lastClose - runs.firstStart) / 1000;
-    const cpuSeconds = Object.fromEntries(Object.keys(after).map((name) => [name, round((after[name] ?? 0) - (before[name] ?? 0), 2)]));
+    // One name for either batch's worker, so the two batches' rows line up.
+    const cpuSeconds = Object.fromEntries(Object.keys(after).map((name) => [name.startsWith('worker-') ? 'worker' : name, round((after[name] ?? 0) - (before[name] ?? 0), 2)]));
     say(`throughput: ${kind} ${runs.completed} completed in ${seconds.toFixed(1)} s (${(runs.completed / seconds).toFixed(1)}/s)`);
     return { perSec: runs.completed / seconds, seconds, completed: runs.completed, statuses: runs.statuses, cpuSeconds };
   } finally {
