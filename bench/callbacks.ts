@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { fork } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import pino from 'pino';
 import { startConversion } from '../src/client';
@@ -10,6 +10,7 @@ import { createApp, listen } from '../src/server';
 import { freePort, obtainTemporalCli, startDevServer } from '../src/temporal';
 import { providerCallbackSignal } from '../src/workflows';
 import { measure, type Round } from './measure';
+import { median, projectDir, quantile, say } from './support';
 
 /**
  * `npm run bench:callbacks`: the receiver (HTTP → verify → validate → signal → 200) against raw
@@ -22,18 +23,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const WORKFLOWS = 100; // spreads the signals: no history comes near its limits
 const GOALS = { ratio: 0.8, p99Ms: 50 };
-const projectDir = resolve(__dirname, '../../..'); // dist/bench/bench → the repository
-
-const say = (message: string) => console.error(`bench | ${message}`);
 
 
 const round = (call: (i: number) => Promise<void>) => measure(call, REQUESTS, CONCURRENCY);
 
-const median = (xs: number[]) => quantile(xs, 0.5);
-function quantile(xs: number[], q: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
 
 async function main(): Promise<void> {
   const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });

@@ -1,9 +1,9 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, open, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { createReadStream, writeFileSync } from 'node:fs';
+import { mkdtemp, open, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, tsToMs } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -12,6 +12,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox';
 import { freePort, obtainTemporalCli, startDevServer } from '../src/temporal';
 import { workflowInterceptorModules } from '../src/worker';
 import type { ConversionResult } from '../src/workflows';
+import { forkChild, median, procStatusKiB, projectDir, round, say, sleep, stopChild, table, tail, type Child } from './support';
 import type { StoreEvent, WorkerMessage, WorkerProcessConfig } from './worker-process';
 
 /**
@@ -29,9 +30,6 @@ const PCM_BYTES_PER_SECOND = 44_100 * 2 * 2; // what the sandbox synthesizes: 16
 const WAV_HEADER_BYTES = 44;
 const AUDIO_ID = 'bench-track';
 const SANDBOX_KEY = 'bench-key';
-const projectDir = resolve(__dirname, '../../..'); // dist/bench/bench → the repository
-
-const say = (message: string) => console.error(`bench | ${message}`);
 
 interface CurlRun {
   bytes: number;
@@ -122,7 +120,7 @@ async function main(): Promise<void> {
       outputDir,
     };
     const workers: WorkerChild[] = [];
-    cleanups.push(async () => Promise.all(workers.map(stopWorker)));
+    cleanups.push(async () => Promise.all(workers.map((w) => stopChild(w))));
     const newWorker = async () => {
       const worker = await spawnWorker(workerConfig, join(workDir, `worker-${workers.length + 1}.log`));
       workers.push(worker);
@@ -323,58 +321,23 @@ function resetPeakRss(pid: number): boolean {
   }
 }
 
-function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(match[1]);
-}
-
 // ---------------------------------------------------------------- worker processes
 
-interface WorkerChild {
-  process: ChildProcess;
-  pid: number;
+interface WorkerChild extends Child {
   /** Per conversion id: when the store started writing, started and finished committing. */
   storeEvents: Map<string, Partial<Record<StoreEvent, number>>>;
-  exitCode: number | string | undefined;
-  exited: Promise<void>;
 }
 
 async function spawnWorker(config: WorkerProcessConfig, logFile: string): Promise<WorkerChild> {
-  const log = openSync(logFile, 'a');
-  const child = fork(join(__dirname, 'worker-process.js'), [], {
-    env: { ...process.env, WAVFLOW_BENCH_WORKER: JSON.stringify(config) },
-    stdio: ['ignore', log, log, 'ipc'],
+  const { child } = await forkChild(join(__dirname, 'worker-process.js'), { WAVFLOW_BENCH_WORKER: JSON.stringify(config) }, logFile);
+  const worker: WorkerChild = Object.assign(child, { storeEvents: new Map<string, Partial<Record<StoreEvent, number>>>() });
+  child.process.on('message', (message: WorkerMessage) => {
+    if (message.type !== 'store') return;
+    const times = worker.storeEvents.get(message.key) ?? {};
+    times[message.event] = message.at;
+    worker.storeEvents.set(message.key, times);
   });
-  closeSync(log);
-  const worker: WorkerChild = {
-    process: child,
-    pid: child.pid ?? NaN,
-    storeEvents: new Map(),
-    exitCode: undefined,
-    exited: new Promise((resolve) => child.once('exit', (code, signal) => ((worker.exitCode = code ?? signal ?? 'unknown'), resolve()))),
-  };
-  const ready = new Promise<void>((resolve, reject) => {
-    child.on('message', (message: WorkerMessage) => {
-      if (message.type === 'ready') resolve();
-      if (message.type === 'store') {
-        const times = worker.storeEvents.get(message.key) ?? {};
-        times[message.event] = message.at;
-        worker.storeEvents.set(message.key, times);
-      }
-    });
-    void worker.exited.then(async () => reject(new Error(`worker exited with ${worker.exitCode} before it was ready:\n${await tail(logFile)}`)));
-  });
-  await withTimeout(ready, 120_000, 'the worker process did not start');
   return worker;
-}
-
-async function stopWorker(worker: WorkerChild): Promise<void> {
-  if (worker.exitCode !== undefined) return;
-  worker.process.kill('SIGTERM');
-  const timer = setTimeout(() => worker.process.kill('SIGKILL'), 15_000);
-  await worker.exited;
-  clearTimeout(timer);
 }
 
 // ---------------------------------------------------------------- report
@@ -454,11 +417,6 @@ function printReport(report: ReturnType<typeof summarize>, curlRuns: CurlRun[], 
   console.log(JSON.stringify(report));
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
-
 // ---------------------------------------------------------------- small helpers
 
 async function assertCurl(): Promise<void> {
@@ -497,23 +455,6 @@ async function settle(done: () => boolean, timeoutMs = 5_000): Promise<void> {
   while (!done() && Date.now() < deadline) await sleep(10);
 }
 
-async function tail(file: string, lines = 40): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').slice(-lines).join('\n');
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
-}
-
-const sleep = (ms: number) => new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return sorted.length % 2 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
 const mib = (bytes: number) => Math.floor(bytes / MiB);
 const mibps = (bytes: number, seconds: number) => (bytes / MiB / seconds).toFixed(1);
 const noop = () => {};

@@ -1,12 +1,17 @@
 import type { Writable } from 'node:stream';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import pino from 'pino';
 import { LocalDirectoryStore } from '../src/download';
 import { ProviderClient } from '../src/provider';
-import { createWorker } from '../src/worker';
+import { Metrics } from '../src/metrics';
+import { freePort, installTemporalRuntime } from '../src/temporal';
+import { createWorker, type WorkerTuning } from '../src/worker';
+import { createBaselineWorker } from './baseline-worker';
 
 /**
- * One wavflow worker in a process of its own, started by bench/download.ts: its memory is then the
- * worker's alone, and the benchmark can SIGKILL it in the middle of a download.
+ * One wavflow worker in a process of its own, started by bench/download.ts and bench/pipeline.ts:
+ * its memory and CPU time are then the worker's alone, and a benchmark can SIGKILL it in the
+ * middle of a download.
  */
 
 /** Passed by the parent in the WAVFLOW_BENCH_WORKER environment variable, as JSON. */
@@ -17,6 +22,18 @@ export interface WorkerProcessConfig {
   sandboxUrl: string;
   sandboxApiKey: string;
   outputDir: string;
+  /** `baseline`: bench/baseline-workflow.ts (from workflowBundlePath) instead of convertToWav. */
+  kind?: 'wavflow' | 'baseline';
+  /** The callback receiver; absent when callbacks are dropped. */
+  publicBaseUrl?: string;
+  callbackSecret?: string;
+  /** Default 1,000/s: provider calls are not what a benchmark measures. */
+  providerRatePerSecond?: number;
+  tuning?: WorkerTuning;
+  /** Report when each download writes and commits (bench:download); default true. */
+  timedStore?: boolean;
+  /** Level of the SDK's own log (default ERROR). */
+  logLevel?: 'ERROR' | 'WARN' | 'INFO';
 }
 
 /** What the child tells the parent over IPC. `at` is Date.now() in the child (same clock). */
@@ -49,34 +66,16 @@ class TimedStore extends LocalDirectoryStore {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.WAVFLOW_BENCH_WORKER ?? '') as WorkerProcessConfig;
-  // After SIGKILL the retried activity logs its heartbeat timeout at WARN: expected here.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // As in production (`wavflow worker`): pino through the Temporal runtime, the SDK's Prometheus
+  // exporter, wavflow's registry; only the log destination differs (nobody reads it here).
+  const logger = pino({ level: (config.logLevel ?? 'ERROR').toLowerCase() }, pino.destination({ dest: '/dev/null', sync: false }));
+  installTemporalRuntime({ logger, metricsBindAddress: `127.0.0.1:${await freePort()}` });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const worker = await createWorker({
-    connection,
-    namespace: 'default',
-    taskQueue: config.taskQueue,
-    workflowBundlePath: config.workflowBundlePath,
-    activities: {
-      // Long timeout: the sandbox synthesizes the 1 GiB file in its event loop before it answers again.
-      provider: new ProviderClient({ baseUrl: config.sandboxUrl, apiKey: config.sandboxApiKey, variant: 'sunoapi', timeoutMs: 120_000 }),
-      // The sandbox drops callbacks for the benchmark's track (conversions finish by polling).
-      publicBaseUrl: 'http://127.0.0.1:9',
-      callbackSecret: 'bench',
-      download: {
-        store: new TimedStore(config.outputDir),
-        // As in production with the sandbox: only its host name is allowed to be internal.
-        addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
-        // The production defaults (DOWNLOAD_* in src/config.ts).
-        maxBytes: 4 * 1024 ** 3,
-        minFreeBytes: 256 * 1024 ** 2,
-        connectTimeoutMs: 10_000,
-        idleTimeoutMs: 30_000,
-      },
-      retryBackoff: { baseMs: 20, maxMs: 200 },
-    },
-    providerRatePerSecond: 1_000,
-  });
+  const providerRatePerSecond = config.providerRatePerSecond ?? 1_000;
+  const worker =
+    config.kind === 'baseline'
+      ? await createBaselineWorker({ connection, taskQueue: config.taskQueue, workflowBundlePath: config.workflowBundlePath, providerRatePerSecond, tuning: config.tuning })
+      : await createWavflowWorker(config, connection, providerRatePerSecond);
   const running = worker.run();
   const stop = () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -88,6 +87,36 @@ async function main(): Promise<void> {
   await running;
   await connection.close();
   process.exit(0);
+}
+
+function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConnection, providerRatePerSecond: number) {
+  return createWorker({
+    connection,
+    namespace: 'default',
+    taskQueue: config.taskQueue,
+    metrics: new Metrics(),
+    workflowBundlePath: config.workflowBundlePath,
+    activities: {
+      // Long timeout: the sandbox synthesizes the 1 GiB file in its event loop before it answers again.
+      provider: new ProviderClient({ baseUrl: config.sandboxUrl, apiKey: config.sandboxApiKey, variant: 'sunoapi', timeoutMs: 120_000 }),
+      // bench:download's sandbox drops callbacks for its track (conversions finish by polling).
+      publicBaseUrl: config.publicBaseUrl ?? 'http://127.0.0.1:9',
+      callbackSecret: config.callbackSecret ?? 'bench',
+      download: {
+        store: config.timedStore === false ? new LocalDirectoryStore(config.outputDir) : new TimedStore(config.outputDir),
+        // As in production with the sandbox: only its host name is allowed to be internal.
+        addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+        // The production defaults (DOWNLOAD_* in src/config.ts).
+        maxBytes: 4 * 1024 ** 3,
+        minFreeBytes: 256 * 1024 ** 2,
+        connectTimeoutMs: 10_000,
+        idleTimeoutMs: 30_000,
+      },
+      retryBackoff: { baseMs: 20, maxMs: 200 },
+    },
+    providerRatePerSecond,
+    tuning: config.tuning,
+  });
 }
 
 main().catch((err: unknown) => {

@@ -54,6 +54,14 @@ export const configSchema = z.object({
 
   WORKER_METRICS_PORT: port.default(9464).describe('Port of `wavflow worker`\'s Prometheus `/metrics` and `/healthz`; 0 picks a free one (logged). `npm start` serves the worker\'s metrics on the API\'s `/metrics` instead.'),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Interface the worker\'s metrics server listens on (`0.0.0.0` in containers).'),
+  // 1,000, not the SDK's default (2,311 with a 4 GiB heap): `npm run bench` measured about 0.3 MiB
+  // of RSS per cached conversion, so the SDK's default passes 1 GiB with 10,000 waiting; with 1,000
+  // the worker stays near 500 MiB, and an evicted conversion costs one replay when its callback comes.
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt.default(1000).describe('Workflows a worker keeps in memory between their tasks (sticky cache, about 0.3 MiB each); the others are replayed from history when they next have work.'),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.optional().describe('Workflow tasks a worker runs at once. Default: the SDK\'s (40).'),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.optional().describe('Activities a worker runs at once, per queue (downloads; provider calls). Default: the SDK\'s (100).'),
+  WORKER_WORKFLOW_POLLERS: positiveInt.optional().describe('Long polls a worker keeps open for workflow tasks. Default: the SDK\'s (10).'),
+  WORKER_ACTIVITY_POLLERS: positiveInt.optional().describe('Long polls a worker keeps open for activity tasks, per queue. Default: the SDK\'s (10).'),
 
   SANDBOX_PORT: port.default(8090).describe('Port of the sandbox provider started by `npm start` without a provider key.'),
   SANDBOX_API_KEY: z.string().min(1).default('sandbox-key').describe('Bearer key the sandbox provider accepts.'),

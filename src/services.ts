@@ -12,7 +12,7 @@ import type { StartOptions } from './client';
 import { LocalDirectoryStore } from './download';
 import { ProviderClient } from './provider';
 import { freePort, installTemporalRuntime } from './temporal';
-import type { WorkerOptions } from './worker';
+import { workerTuning, type WorkerOptions } from './worker';
 
 /** Wiring shared by the entry points: every long-lived dependency built from the configuration. */
 
@@ -100,6 +100,7 @@ export async function workerOptions(
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     providerRatePerSecond: config.PROVIDER_RATE_LIMIT_PER_SECOND,
+    tuning: workerTuning(config),
     activities: {
       provider: providerClient(config, sandboxUrl),
       publicBaseUrl: publicUrl,

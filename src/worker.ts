@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type InjectedSinks, type State } from '@temporalio/worker';
 import { activityLogAttributes, createFileActivities, createProviderActivities, type ActivityDeps } from './activities';
+import type { Config } from './config';
 import { Metrics } from './metrics';
 import { providerTaskQueue, type ConversionSinks } from './workflows';
 
@@ -20,6 +21,40 @@ export interface WorkerOptions {
   workflowBundlePath?: string | undefined;
   /** Where activities and workflows count; a registry of its own when absent. */
   metrics?: Metrics | undefined;
+  /** Concurrency and cache sizes; the SDK's defaults where absent. */
+  tuning?: WorkerTuning | undefined;
+}
+
+/** The worker knobs `npm run bench` measures (WORKER_* in src/config.ts explains the chosen defaults). */
+export interface WorkerTuning {
+  /** Workflows kept in memory between tasks (sticky cache); evicted ones are replayed from history. */
+  maxCachedWorkflows?: number | undefined;
+  maxConcurrentWorkflowTaskExecutions?: number | undefined;
+  /** Per worker: downloads on the main queue, provider calls on the provider queue. */
+  maxConcurrentActivityTaskExecutions?: number | undefined;
+  /** Long polls held open per queue for workflow tasks and for activity tasks. */
+  workflowTaskPollers?: number | undefined;
+  activityTaskPollers?: number | undefined;
+}
+
+export const workerTuning = (config: Config): WorkerTuning => ({
+  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+  maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  workflowTaskPollers: config.WORKER_WORKFLOW_POLLERS,
+  activityTaskPollers: config.WORKER_ACTIVITY_POLLERS,
+});
+
+/** Worker.create options for the knobs that are set, so the SDK's defaults apply to the rest. */
+export function tuningOptions(tuning: WorkerTuning = {}, withWorkflows: boolean) {
+  const set = <T>(value: T | undefined) => value !== undefined;
+  return {
+    ...(set(tuning.maxConcurrentActivityTaskExecutions) ? { maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions } : {}),
+    ...(set(tuning.activityTaskPollers) ? { activityTaskPollerBehavior: { type: 'simple-maximum', maximum: tuning.activityTaskPollers } as const } : {}),
+    ...(withWorkflows && set(tuning.maxCachedWorkflows) ? { maxCachedWorkflows: tuning.maxCachedWorkflows } : {}),
+    ...(withWorkflows && set(tuning.maxConcurrentWorkflowTaskExecutions) ? { maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions } : {}),
+    ...(withWorkflows && set(tuning.workflowTaskPollers) ? { workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: tuning.workflowTaskPollers } as const } : {}),
+  };
 }
 
 export interface WavflowWorker {
@@ -50,6 +85,7 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
       // Download heartbeats reach the server every second (not every 80 % of the heartbeat
       // timeout): cancellation arrives within a second, and a retry resumes from fresh progress.
       maxHeartbeatThrottleInterval: '1 second',
+      ...tuningOptions(options.tuning, true),
     }),
     Worker.create({
       connection,
@@ -58,6 +94,7 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
       activities: createProviderActivities(activities),
       interceptors,
       maxTaskQueueActivitiesPerSecond: options.providerRatePerSecond,
+      ...tuningOptions(options.tuning, false),
     }),
   ]);
   const workers = [main, provider];

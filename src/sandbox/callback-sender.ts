@@ -8,6 +8,9 @@ export interface DeliveryAttempt {
   wavTaskId: string;
   copy: number;
   attempt: number;
+  /** When the request was sent (what a reaction time is measured from). */
+  sentAt: Date;
+  /** When its answer (or error) came back. */
   at: Date;
   /** HTTP status, or the network error. */
   outcome: number | string;
@@ -45,6 +48,7 @@ export class CallbackSender {
     const controller = new AbortController();
     this.inFlight.add(controller);
     const timeout = setTimeout(() => controller.abort(), CALLBACK_TIMEOUT_MS);
+    const sentAt = new Date();
     let outcome: number | string;
     try {
       const response = await fetch(url, {
@@ -61,7 +65,7 @@ export class CallbackSender {
       clearTimeout(timeout);
       this.inFlight.delete(controller);
     }
-    this.attempts.push({ wavTaskId, copy, attempt: retry + 1, at: new Date(), outcome });
+    this.attempts.push({ wavTaskId, copy, attempt: retry + 1, sentAt, at: new Date(), outcome });
     const delay = CALLBACK_RETRY_DELAYS_MS[retry];
     if (outcome === 200 || delay === undefined || this.closed) return;
     const timer = setTimeout(() => {

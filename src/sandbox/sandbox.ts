@@ -29,6 +29,8 @@ export interface SandboxOptions {
   port?: number;
   /** Where WAV files are written; a fresh temporary directory when absent. */
   fileDir?: string | undefined;
+  /** Keep every callback until releaseCallbacks (see Sandbox.holdCallbacks). */
+  holdCallbacks?: boolean;
 }
 
 export interface Sandbox {
@@ -40,6 +42,20 @@ export interface Sandbox {
   task(wavTaskId: string): SandboxTask | undefined;
   tasks(): SandboxTask[];
   callbacks: CallbackSender;
+  /**
+   * From now on, keep the callbacks of completed tasks instead of sending them (false: send them as
+   * tasks complete again; those already held stay held). Benchmarks build up many waiting
+   * conversions this way, then release them at a pace of their choosing.
+   */
+  holdCallbacks(hold: boolean): void;
+  /** How many callbacks are held. */
+  heldCallbacks(): number;
+  /**
+   * Sends up to `count` held callbacks (default all), oldest first, at most `concurrency` (default
+   * 50) at a time. Resolves with how many were sent once their first attempts have ended; retries
+   * continue on the usual schedule.
+   */
+  releaseCallbacks(count?: number, concurrency?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -49,6 +65,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const scenarios = new Map<string, Scenario>();
   const callbacks = new CallbackSender({ timeScale: options.timeScale, webhookHmacKey: options.webhookHmacKey });
   const completions = new Set<NodeJS.Timeout>();
+  let holding = options.holdCallbacks ?? false;
+  const held: SandboxTask[] = [];
   const ownDir = options.fileDir === undefined;
   const fileDir = options.fileDir ?? (await mkdtemp(join(tmpdir(), 'wavflow-sandbox-')));
   await mkdir(fileDir, { recursive: true });
@@ -83,6 +101,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     task.state = failure ? failure.state : 'SUCCESS';
     if (task.scenario.callback === 'drop') return;
+    if (holding || task.scenario.callback === 'hold') return void held.push(task);
+    await sendCallback(task);
+  };
+
+  const sendCallback = async (task: SandboxTask) => {
     const body = callbackBody(task, options.variant, fileUrl(task));
     const copies = Math.max(1, task.scenario.callbackCopies ?? 1);
     await Promise.all(Array.from({ length: copies }, (_, i) => callbacks.deliver(task.callBackUrl, task.wavTaskId, body, i + 1)));
@@ -174,11 +197,30 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     scenarios.set(req.params.key, (req.body ?? {}) as Scenario);
     res.status(204).end();
   });
+  app.put('/_sandbox/callbacks/hold', (req, res) => {
+    holding = (req.body as { hold?: unknown } | undefined)?.hold === true;
+    res.status(204).end();
+  });
+  app.post('/_sandbox/callbacks/release', async (req, res) => {
+    const { count, concurrency } = (req.body ?? {}) as { count?: number; concurrency?: number };
+    res.json({ released: await releaseCallbacks(count, concurrency) });
+  });
+  app.get('/_sandbox/callbacks', (_req, res) => void res.json({ held: held.length, holding, attempts: callbacks.attempts.length }));
   app.get('/_sandbox/tasks/:id', (req, res) => {
     const task = store.get(req.params.id);
     if (!task) return void res.status(404).json({ error: 'unknown task' });
     res.json(task);
   });
+
+  const releaseCallbacks = async (count = held.length, concurrency = 50) => {
+    const batch = held.splice(0, Math.max(0, count));
+    let next = 0;
+    const sender = async () => {
+      for (let i = next++; i < batch.length; i = next++) await sendCallback(batch[i] as SandboxTask);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, batch.length)) }, sender));
+    return batch.length;
+  };
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s));
@@ -194,6 +236,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     task: (id) => store.get(id),
     tasks: () => store.all(),
     callbacks,
+    holdCallbacks: (hold) => void (holding = hold),
+    heldCallbacks: () => held.length,
+    releaseCallbacks,
     close: async () => {
       for (const timer of completions) clearTimeout(timer);
       callbacks.close();

@@ -28,8 +28,11 @@ export interface Scenario {
   notWav?: boolean;
   /** File requests redirect here. */
   redirectTo?: string;
-  /** `drop` never sends the callback, so only polling can notice the outcome. */
-  callback?: 'deliver' | 'drop';
+  /**
+   * `drop` never sends the callback, so only polling can notice the outcome; `hold` keeps it until
+   * the sandbox's releaseCallbacks.
+   */
+  callback?: 'deliver' | 'drop' | 'hold';
   /** Send a callback body that fails validation (no task id), as a broken provider would. */
   malformedCallback?: boolean;
   /** How many copies of the callback to send (the provider documents duplicates). Default 1. */

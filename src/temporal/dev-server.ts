@@ -27,6 +27,8 @@ export interface DevServer {
   uiUrl: string | undefined;
   /** True when a server was already listening and was reused (stop() then leaves it alone). */
   reused: boolean;
+  /** The server's process id (undefined when reused): benchmarks read its CPU time. */
+  pid?: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     address,
     uiUrl,
     reused: false,
+    pid: child.pid,
     stop: async () => {
       await stopChild(child, exited);
       process.removeListener('exit', killOnExit);
