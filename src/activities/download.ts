@@ -52,9 +52,12 @@ export function createDownloadWav(deps: DownloadDeps) {
     const key = fileStem(conversionId);
     const previous = ctx.info.heartbeatDetails as Progress | undefined;
 
-    // An earlier attempt may have committed the file and died before reporting it.
-    if (previous?.committed) {
-      const done = await inspectCommitted(store, key, previous.committed);
+    // An earlier attempt may have committed the file and died before reporting it. Its heartbeat
+    // saying so may not have left the worker (they are throttled): a committed file of the size
+    // an earlier attempt was announced, with no partial file beside it, can only be that attempt's.
+    const committed = previous?.committed ?? (previous?.total !== undefined && (await store.partialSize(key)) === 0 ? { bytes: previous.total } : undefined);
+    if (committed) {
+      const done = await inspectCommitted(store, key, committed);
       if (done) return { ...done, attempt: ctx.info.attempt };
     }
 
@@ -189,13 +192,13 @@ export function createDownloadWav(deps: DownloadDeps) {
   }
 }
 
-/** The committed file, if it is the one an earlier attempt finished (same size and hash). */
-async function inspectCommitted(store: WavStore, key: string, expected: { bytes: number; sha256: string }) {
+/** The committed file, if it is the one an earlier attempt finished (same size, and hash when known). */
+async function inspectCommitted(store: WavStore, key: string, expected: { bytes: number; sha256?: string }) {
   if ((await store.committedSize(key)) !== expected.bytes) return undefined;
   const meter = new FileDigest();
   for await (const chunk of store.readCommitted(key)) meter.absorb(chunk as Buffer);
   const sha256 = meter.sha256();
-  if (sha256 !== expected.sha256) return undefined;
+  if (expected.sha256 !== undefined && sha256 !== expected.sha256) return undefined;
   return { ...describeFile(store.location(key), meter.bytes, sha256, parseWavHeader(meter.head(), meter.bytes)), resumedFrom: meter.bytes };
 }
 
