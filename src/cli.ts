@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { readFile } from 'node:fs/promises';
 import { parseIdList, runBatch } from './cli-batch';
@@ -12,7 +12,7 @@ import { describeIssues } from './provider';
 import { startSandbox } from './sandbox';
 import { createApp, listen } from './server';
 import { appOptions, connectClient, connectWorker, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions } from './services';
-import { obtainTemporalCli } from './temporal';
+import { connectWithRetry, obtainTemporalCli } from './temporal';
 import { configTable } from './config-table';
 import { listConversions } from './list-conversions';
 import { createWorker } from './worker';
@@ -172,7 +172,15 @@ program
   .action(async () => {
     const config = loadConfig();
     Runtime.install({ logger: new DefaultLogger('WARN') });
-    const connection = await connectWorker(config);
+    const logger = createLogger(config.LOG_LEVEL);
+    // Until the worker runs, the SDK does not stop the process on SIGINT/SIGTERM: this does.
+    const stopped = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stopped.abort());
+    const connection = await connectWithRetry(() => connectWorker(config), {
+      signal: stopped.signal,
+      onFailure: (err, retryInMs) => logger.warn({ address: config.TEMPORAL_ADDRESS, error: err instanceof Error ? err.message : String(err), retryInMs }, 'Temporal unreachable; retrying'),
+    });
+    if (!connection) return;
     const worker = await createWorker(await workerOptions(config, connection, publicBaseUrl(config)));
     // The SDK runtime stops the worker on SIGINT/SIGTERM, letting running activities finish.
     await worker.run();
@@ -185,7 +193,9 @@ program
   .action(async () => {
     const config = loadConfig();
     const logger = createLogger(config.LOG_LEVEL);
-    const client = await connectClient(config);
+    // Connects on first use: the receiver listens even while Temporal is unreachable, answering
+    // callbacks 503 (the provider retries) and /readyz 503 until it is back.
+    const client = new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
     const server = await listen(createApp(await appOptions(config, client, logger)), config.PORT, config.HOST);
     logger.info({ url: server.url }, 'listening');
     await untilSignalled();
