@@ -52,10 +52,11 @@ export function createDownloadWav(deps: DownloadDeps) {
     const key = fileStem(conversionId);
     const previous = ctx.info.heartbeatDetails as Progress | undefined;
 
-    // An earlier attempt may have committed the file and died before reporting it. Its heartbeat
-    // saying so may not have left the worker (they are throttled): a committed file of the size
-    // an earlier attempt was announced, with no partial file beside it, can only be that attempt's.
-    const committed = previous?.committed ?? (previous?.total !== undefined && (await store.partialSize(key)) === 0 ? { bytes: previous.total } : undefined);
+    // An earlier attempt may have committed the file and died before reporting it. Its last
+    // heartbeat says so, if that reached the server: heartbeats are throttled, and need Temporal
+    // up. Without it, a committed file written since this activity was first scheduled, with no
+    // partial file beside it, can only be an earlier attempt's (they commit only verified files).
+    const committed = previous?.committed ?? (ctx.info.attempt > 1 ? await committedSince(store, key, ctx.info.scheduledTimestampMs, previous?.total) : undefined);
     if (committed) {
       const done = await inspectCommitted(store, key, committed);
       if (done) return { ...done, attempt: ctx.info.attempt };
@@ -190,6 +191,14 @@ export function createDownloadWav(deps: DownloadDeps) {
       throw failure(FailureType.InsufficientStorage, `${free} bytes free; ${Math.max(0, needed)} needed plus a ${deps.minFreeBytes} byte margin`, true);
     }
   }
+}
+
+/** The committed file's size, if it was written since `sinceMs` and no partial file is beside it (and of `total` bytes, when known). */
+async function committedSince(store: WavStore, key: string, sinceMs: number, total: number | undefined): Promise<{ bytes: number } | undefined> {
+  if ((await store.partialSize(key)) > 0) return undefined;
+  const [bytes, written] = await Promise.all([store.committedSize(key), store.committedTime(key)]);
+  if (bytes === undefined || written === undefined || written < sinceMs) return undefined;
+  return total === undefined || total === bytes ? { bytes } : undefined;
 }
 
 /** The committed file, if it is the one an earlier attempt finished (same size, and hash when known). */

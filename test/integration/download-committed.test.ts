@@ -53,11 +53,10 @@ test('a retry returns the file an earlier attempt committed, without downloading
   expect(done.sha256).toBe(sandbox.task(taskId)?.file?.sha256);
 });
 
-test('a retry whose last heartbeat predates the commit still finds the committed file', async () => {
-  // Heartbeats are throttled: a worker that dies right after the commit may have sent only the
-  // one with the size and validator, which the server then hands to the retry.
+/** A first attempt that downloads and commits a fresh file, with the heartbeats it sent. */
+async function firstAttempt(audioId: string) {
   const provider = new ProviderClient({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
-  const { taskId } = await provider.submit({ audioId: 'committed-unreported', callBackUrl: 'http://127.0.0.1:9/never' });
+  const { taskId } = await provider.submit({ audioId, callBackUrl: 'http://127.0.0.1:9/never' });
   const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
   const downloadWav = createDownloadWav({
     store: new LocalDirectoryStore(dir),
@@ -67,18 +66,36 @@ test('a retry whose last heartbeat predates the commit still finds the committed
     connectTimeoutMs: 5_000,
     idleTimeoutMs: 5_000,
   });
+  const env = new MockActivityEnvironment({ attempt: 1 });
+  const heartbeats: Array<{ committed?: unknown }> = [];
+  env.on('heartbeat', (details: { committed?: unknown }) => heartbeats.push(details));
+  const done: DownloadResult = await env.run(downloadWav, { conversionId: audioId, url });
+  const requests = () => sandbox.task(taskId)?.fileRequests;
+  return { conversionId: audioId, downloadWav, url, done, heartbeats, requests, requestsAfterFirst: requests() };
+}
 
-  const first = new MockActivityEnvironment({ attempt: 1 });
-  const heartbeats: unknown[] = [];
-  first.on('heartbeat', (details: unknown) => heartbeats.push(details));
-  const done: DownloadResult = await first.run(downloadWav, { conversionId: 'committed-unreported', url });
-  const requests = sandbox.task(taskId)?.fileRequests;
-  const beforeCommit = heartbeats.find((h) => !(h as { committed?: unknown }).committed);
+// Heartbeats are throttled and need Temporal: a worker that dies right after the commit (or during
+// an outage) may have sent only the heartbeat with the size and validator, or none at all.
+test.each([
+  ['predates the commit', (heartbeats: Array<{ committed?: unknown }>) => heartbeats.find((h) => !h.committed)],
+  ['never reached the server', () => undefined],
+])('a retry whose last heartbeat %s finds the file an earlier attempt committed', async (label, lastHeartbeat) => {
+  const first = await firstAttempt(`committed-${label.replace(/ /g, '-')}`);
+  const heartbeatDetails = lastHeartbeat(first.heartbeats);
 
-  const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: beforeCommit });
-  const again = await retry.run(downloadWav, { conversionId: 'committed-unreported', url });
+  const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails, scheduledTimestampMs: Date.now() - 60_000 });
+  const again = await retry.run(first.downloadWav, { conversionId: first.conversionId, url: first.url });
 
-  expect(beforeCommit).toMatchObject({ bytes: 0, total: done.bytes });
-  expect(again).toMatchObject({ path: done.path, bytes: done.bytes, sha256: done.sha256, attempt: 2 });
-  expect(sandbox.task(taskId)?.fileRequests).toBe(requests);
+  expect(again).toMatchObject({ path: first.done.path, bytes: first.done.bytes, sha256: first.done.sha256, attempt: 2 });
+  expect(first.requests()).toBe(first.requestsAfterFirst);
+});
+
+test('a file committed before the activity was scheduled (an earlier run of the conversion) is downloaded again', async () => {
+  const first = await firstAttempt('committed-stale');
+
+  const retry = new MockActivityEnvironment({ attempt: 2, scheduledTimestampMs: Date.now() + 1 });
+  const again = await retry.run(first.downloadWav, { conversionId: first.conversionId, url: first.url });
+
+  expect(again).toMatchObject({ bytes: first.done.bytes, sha256: first.done.sha256, resumedFrom: 0 });
+  expect(first.requests()).toBe((first.requestsAfterFirst ?? 0) + 1);
 });
