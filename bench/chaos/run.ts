@@ -8,6 +8,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
 import { startForger, type ForgerStats } from './forger';
 import { makePlan, Random, scenarioFor, type FaultEvent, type FaultPlan } from './plan';
+import { figures } from './report';
 import { builtCli, CliProcess, findProjectDir } from './processes';
 import { startReceiverFront, type ReceiverFront } from './receiver-front';
 import { checkConversion, partFiles, type ConversionCheck } from './verify';
@@ -265,10 +266,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       workDir,
       kept: false,
     };
-    const bad = run.crashes.length > 0 || checks.some((c) => c.verdict !== 'succeeded' && c.verdict !== 'failed-as-expected');
-    if (bad) for (const p of processes) say(`${p.name} log (last lines):\n${await p.tail(15)}`);
-    failed = bad;
-    run.kept = options.keep || bad;
+    failed = !figures(run).ok;
+    if (failed) for (const p of processes) say(`${p.name} log (last lines):\n${await p.tail(15)}`);
+    run.kept = options.keep || failed;
     return run;
   } finally {
     for (const step of cleanups.reverse()) await step().catch((err: unknown) => options.log(`cleanup: ${String(err)}`));
