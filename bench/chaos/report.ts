@@ -12,6 +12,8 @@ export function figures(run: ChaosRun) {
   const deliveries = [...run.deliveries.values()];
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const kills = run.faults.filter((f) => f.kind === 'worker-kill').length;
+  const taskOf = new Map(run.sandboxTasks.map((t) => [t.audioId, t.wavTaskId]));
+  const deliveriesOf = (c: (typeof checks)[number]) => run.deliveries.get(taskOf.get(c.plan.audioId) ?? '') ?? [];
   const lost = count('lost');
   const corrupt = count('corrupt');
   const wrongOutcome = count('wrong-outcome');
@@ -52,6 +54,7 @@ export function figures(run: ChaosRun) {
     callbackAttemptsRefused: sum(deliveries.map((d) => d.filter((o) => o !== 200).length)),
     callbacksRefusedThenDelivered: deliveries.filter((d) => d.some((o) => o !== 200) && d.at(-1) === 200).length,
     receiverDownDrops: run.receiverDropped,
+    receiverDownDeliveredLater: checks.filter((c) => c.plan.callback === 'receiver-down' && deliveriesOf(c).length > 1 && deliveriesOf(c).at(-1) === 200).length,
     callbacksReceived: sum(checks.map((c) => c.status?.callbacks.received ?? 0)),
     duplicateCallbacksIgnored: sum(checks.map((c) => c.status?.callbacks.duplicates ?? 0)),
     answeredByCallback: planned((c) => c.answeredBy === 'callback'),
@@ -80,7 +83,7 @@ export function printReport(run: ChaosRun, f: ChaosFigures, out: (line: string) 
     ['duplicate downloads', String(f.duplicateDownloads), 'files sent twice over (2x their size or more)'],
     ['.part files left', String(f.partFilesLeft), ''],
     ['downloads cut / URLs expired', `${f.plannedDownloadsCut} / ${f.plannedUrlsExpired}`, `${f.downloadAttempts} download attempts, ${f.urlRefreshes} URL refreshes`],
-    ['callbacks dropped / tripled / receiver down', `${f.plannedCallbacksDropped} / ${f.plannedCallbacksTripled} / ${f.plannedReceiverDown}`, 'planned'],
+    ['callbacks dropped / tripled / receiver down', `${f.plannedCallbacksDropped} / ${f.plannedCallbacksTripled} / ${f.plannedReceiverDown}`, `planned; ${f.receiverDownDeliveredLater} of the last delivered by a retry`],
     ['callback attempts (refused)', `${f.callbackAttempts} (${f.callbackAttemptsRefused})`, `${f.callbacksRefusedThenDelivered} refused first, delivered by a retry`],
     ['duplicate callbacks ignored', String(f.duplicateCallbacksIgnored), `${f.callbacksReceived} callbacks reached workflows`],
     ['answered by callback / poll', `${f.answeredByCallback} / ${f.answeredByPoll}`, ''],

@@ -11,7 +11,9 @@ import { makePlan, Random, scenarioFor, type FaultEvent, type FaultPlan } from '
 import { figures } from './report';
 import { builtCli, CliProcess, findProjectDir } from './processes';
 import { startReceiverFront, type ReceiverFront } from './receiver-front';
+import { carryOut } from './faults';
 import { checkConversion, partFiles, type ConversionCheck } from './verify';
+import { pause, waitUntil } from './wait';
 
 export interface ChaosOptions {
   seed: number;
@@ -51,7 +53,7 @@ export interface ChaosRun {
   forger: ForgerStats;
   /** Per provider task: its callback delivery attempts, in order (HTTP status or network error). */
   deliveries: Map<string, Array<number | string>>;
-  sandboxTasks: Array<{ audioId?: string | undefined; bytesServed: number; fileBytes: number }>;
+  sandboxTasks: Array<{ wavTaskId: string; audioId?: string | undefined; bytesServed: number; fileBytes: number }>;
   receiverDropped: number;
   /** wavflow processes that exited without being told to. */
   crashes: string[];
@@ -215,29 +217,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       await until(`${Math.ceil(event.afterShare * plan.conversions)} started conversions`, () => startedIds.length >= event.afterShare * plan.conversions, deadline - Date.now(), 100).catch(unlessAborted);
       if (Date.now() > deadline) break;
       faults.push({ ...event, at: since(), started: startedIds.length, settled });
-      if (event.kind === 'worker-kill') {
-        const worker = workers[event.worker ?? 0] as CliProcess;
-        say(`fault: SIGKILL ${worker.name} (pid ${worker.pid}), ${startedIds.length} started, ${settled} finished; starting a new one`);
-        await worker.kill();
-        worker.start();
-      } else if (event.kind === 'http-restart') {
-        say(`fault: HTTP server stopping, ${startedIds.length} started, ${settled} finished; down for ${event.downMs} ms`);
-        await server.stop();
-        say('fault: HTTP server stopped');
-        // The outage itself: how long the provider finds nobody listening.
-        await sleep(event.downMs ?? 0);
-        server.start();
-        await until('the restarted HTTP server', async () => (await fetch(`${serverUrl}/healthz`)).ok, 60_000);
-        say('fault: HTTP server back');
-      } else {
-        say(`fault: Temporal dev server stopping, ${startedIds.length} started, ${settled} finished; down for ${event.downMs} ms (same SQLite file and port)`);
-        await temporal.stop();
-        say('fault: Temporal dev server stopped');
-        // The outage itself: how long workers, receiver and client find nobody listening.
-        await sleep(event.downMs ?? 0);
-        temporal = await startTemporal();
-        say('fault: Temporal dev server back');
-      }
+      const counts = `${startedIds.length} started, ${settled} finished`;
+      await carryOut(event, { workers, server, serverUrl, temporal: () => temporal, restartTemporal: async () => void (temporal = await startTemporal()), say: (m) => say(`fault: ${m}`), counts, sleep, until });
     }
 
     await starting;
@@ -258,7 +239,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       faults,
       forger: forger.stats,
       deliveries,
-      sandboxTasks: sandbox.tasks().map((t) => ({ audioId: t.audioId, bytesServed: t.bytesServed, fileBytes: t.file?.bytes ?? 0 })),
+      sandboxTasks: sandbox.tasks().map((t) => ({ wavTaskId: t.wavTaskId, audioId: t.audioId, bytesServed: t.bytesServed, fileBytes: t.file?.bytes ?? 0 })),
       receiverDropped: front.dropped.size,
       crashes: processes.flatMap((p) => p.crashes),
       partFilesLeft: await partFiles(outputDir),
@@ -275,30 +256,4 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     if (options.keep || failed) options.log(`kept ${workDir} (logs, temporal.db, WAV files)`);
     else await rm(workDir, { recursive: true, force: true });
   }
-}
-
-/** Polls `check` until it is true; throws after `timeoutMs`. Errors count as "not yet". */
-async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 250, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await Promise.resolve().then(check).catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await pause(everyMs, signal);
-  }
-}
-
-/** A delay that ends early, by throwing, when the run is aborted. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('chaos run aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Error('chaos run aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
