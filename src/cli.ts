@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { parseIdList, runBatch } from './cli-batch';
 import { downloadProgressReporter } from './cli-download-progress';
@@ -13,7 +13,7 @@ import { describeIssues } from './provider';
 import { startSandbox } from './sandbox';
 import { createApp, listen } from './server';
 import { appOptions, connectClient, connectWorker, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from './services';
-import { obtainTemporalCli } from './temporal';
+import { connectWithRetry, obtainTemporalCli } from './temporal';
 import { configTable } from './config-table';
 import { listConversions } from './list-conversions';
 import { createWorker } from './worker';
@@ -184,7 +184,14 @@ program
     const config = loadConfig();
     const logger = createLogger(config.LOG_LEVEL);
     const metrics = await workerTelemetry(logger);
-    const connection = await connectWorker(config);
+    // Until the worker runs, the SDK does not stop the process on SIGINT/SIGTERM: this does.
+    const stopped = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stopped.abort());
+    const connection = await connectWithRetry(() => connectWorker(config), {
+      signal: stopped.signal,
+      onFailure: (err, retryInMs) => logger.warn({ address: config.TEMPORAL_ADDRESS, error: err instanceof Error ? err.message : String(err), retryInMs }, 'Temporal unreachable; retrying'),
+    });
+    if (!connection) return;
     const worker = await createWorker(await workerOptions(config, connection, publicBaseUrl(config), { metrics }));
     const metricsServer = await listen(workerMetricsApp(metrics, () => worker.getState() === 'RUNNING'), config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST);
     logger.info({ metrics: `${metricsServer.url}/metrics`, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
@@ -200,7 +207,9 @@ program
   .action(async () => {
     const config = loadConfig();
     const logger = createLogger(config.LOG_LEVEL);
-    const client = await connectClient(config);
+    // Connects on first use: the receiver listens even while Temporal is unreachable, answering
+    // callbacks 503 (the provider retries) and /readyz 503 until it is back.
+    const client = new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
     const metrics = new Metrics({ processMetrics: true });
     const server = await listen(createApp(await appOptions(config, client, logger, metrics)), config.PORT, config.HOST);
     logger.info({ url: server.url }, 'listening');

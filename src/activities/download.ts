@@ -68,9 +68,13 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
     const key = fileStem(conversionId);
     const previous = ctx.info.heartbeatDetails as Progress | undefined;
 
-    // An earlier attempt may have committed the file and died before reporting it.
-    if (previous?.committed) {
-      const done = await inspectCommitted(store, key, previous.committed);
+    // An earlier attempt may have committed the file and died before reporting it. Its last
+    // heartbeat says so, if that reached the server: heartbeats are throttled, and need Temporal
+    // up. Without it, a committed file written since this activity was first scheduled, with no
+    // partial file beside it, can only be an earlier attempt's (they commit only verified files).
+    const committed = previous?.committed ?? (ctx.info.attempt > 1 ? await committedSince(store, key, ctx.info.scheduledTimestampMs, previous?.total) : undefined);
+    if (committed) {
+      const done = await inspectCommitted(store, key, committed);
       if (done) return { ...done, attempt: ctx.info.attempt };
     }
 
@@ -207,13 +211,21 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
   }
 }
 
-/** The committed file, if it is the one an earlier attempt finished (same size and hash). */
-async function inspectCommitted(store: WavStore, key: string, expected: { bytes: number; sha256: string }) {
+/** The committed file's size, if it was written since `sinceMs` and no partial file is beside it (and of `total` bytes, when known). */
+async function committedSince(store: WavStore, key: string, sinceMs: number, total: number | undefined): Promise<{ bytes: number } | undefined> {
+  if ((await store.partialSize(key)) > 0) return undefined;
+  const [bytes, written] = await Promise.all([store.committedSize(key), store.committedTime(key)]);
+  if (bytes === undefined || written === undefined || written < sinceMs) return undefined;
+  return total === undefined || total === bytes ? { bytes } : undefined;
+}
+
+/** The committed file, if it is the one an earlier attempt finished (same size, and hash when known). */
+async function inspectCommitted(store: WavStore, key: string, expected: { bytes: number; sha256?: string }) {
   if ((await store.committedSize(key)) !== expected.bytes) return undefined;
   const meter = new FileDigest();
   for await (const chunk of store.readCommitted(key)) meter.absorb(chunk as Buffer);
   const sha256 = meter.sha256();
-  if (sha256 !== expected.sha256) return undefined;
+  if (expected.sha256 !== undefined && sha256 !== expected.sha256) return undefined;
   return { ...describeFile(store.location(key), meter.bytes, sha256, parseWavHeader(meter.head(), meter.bytes)), resumedFrom: meter.bytes };
 }
 

@@ -18,6 +18,8 @@ export interface WavStore {
   commit(key: string): Promise<string>;
   /** Size of the committed file, if there is one. */
   committedSize(key: string): Promise<number | undefined>;
+  /** When the committed file's content was last written (ms since the epoch), if there is one. */
+  committedTime(key: string): Promise<number | undefined>;
   readCommitted(key: string): Readable;
   location(key: string): string;
   /** Free bytes where the file is written, or undefined where that cannot be known. */
@@ -66,6 +68,14 @@ export class LocalDirectoryStore implements WavStore {
 
   committedSize(key: string): Promise<number | undefined> {
     return sizeOf(this.location(key));
+  }
+
+  committedTime(key: string): Promise<number | undefined> {
+    // rename keeps the modification time: the last write to the partial file.
+    return stat(this.location(key)).then(
+      (s) => s.mtimeMs,
+      () => undefined,
+    );
   }
 
   readCommitted(key: string): Readable {

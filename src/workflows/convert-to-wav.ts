@@ -19,8 +19,10 @@ import type { ProviderCallback } from '../provider/types';
 import { interpretCallback, interpretRecord, type Answer } from './answers';
 import {
   DEFAULT_DEADLINE_MS,
+  DEFAULT_DOWNLOAD_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HISTORY_EVENT_LIMIT,
   DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_PROVIDER_CALL_TIMEOUT_MS,
   malformedCallbackSignal,
   MAX_URL_REFRESHES,
   providerCallbackSignal,
@@ -37,16 +39,6 @@ import {
   type Phase,
 } from './messages';
 
-const { downloadWav } = proxyActivities<Activities>({
-  summary: 'download the WAV',
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  // Each attempt resumes where the last one stopped; a full disk waits for space instead of failing.
-  scheduleToCloseTimeout: '12 hours',
-  // The activity removes its .part file before the workflow reports the cancellation.
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
 
 const { conversionMetrics } = proxySinks<ConversionSinks>();
 
@@ -73,12 +65,24 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   // Rate limits and outages retry (the activity sets a jittered delay); refusals are non-retryable.
   const providerCall = {
     taskQueue: providerTaskQueue(info.taskQueue),
-    startToCloseTimeout: '1 minute',
+    // Also how long a worker that died during the call holds the conversion up.
+    startToCloseTimeout: input.providerCallTimeoutMs ?? DEFAULT_PROVIDER_CALL_TIMEOUT_MS,
     scheduleToCloseTimeout: '30 minutes',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
   } as const;
   const { submitConversion } = proxyActivities<Activities>({ ...providerCall, summary: 'submit the conversion to the provider' });
   const { pollConversion } = proxyActivities<Activities>({ ...providerCall, summary: 'ask record-info for the outcome' });
+  const { downloadWav } = proxyActivities<Activities>({
+    summary: 'download the WAV',
+    startToCloseTimeout: '30 minutes',
+    // How long a worker that died mid-download holds the file up before another attempt resumes it.
+    heartbeatTimeout: input.downloadHeartbeatTimeoutMs ?? DEFAULT_DOWNLOAD_HEARTBEAT_TIMEOUT_MS,
+    // Each attempt resumes where the last one stopped; a full disk waits for space instead of failing.
+    scheduleToCloseTimeout: '12 hours',
+    // The activity removes its .part file before the workflow reports the cancellation.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
 
   let answer: Decided | undefined;
   /** The URL of a success callback awaiting its confirmation by record-info. */

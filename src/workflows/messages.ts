@@ -20,6 +20,13 @@ export interface ConversionInput {
   confirmCallbacks?: boolean;
   /** Continue-as-new once the history has this many events. Default 5,000 (Temporal warns at 10,240). */
   historyEventLimit?: number;
+  /**
+   * Heartbeat timeout of the download: a worker that dies mid-download is noticed after this
+   * long and another attempt resumes the file. Default 30 s; the activity heartbeats every second.
+   */
+  downloadHeartbeatTimeoutMs?: number;
+  /** Start-to-close timeout of one provider call (submit, record-info). Default 1 min. */
+  providerCallTimeoutMs?: number;
   /** Who started it (api, cli, code, demo), shown in the Temporal UI. */
   startedBy?: string;
   /** Set by continue-as-new: the state of the previous run, carried over. */
@@ -29,6 +36,8 @@ export interface ConversionInput {
 export const DEFAULT_POLL_INTERVAL_MS = 30_000;
 export const DEFAULT_DEADLINE_MS = 60 * 60_000;
 export const DEFAULT_HISTORY_EVENT_LIMIT = 5_000;
+export const DEFAULT_DOWNLOAD_HEARTBEAT_TIMEOUT_MS = 30_000;
+export const DEFAULT_PROVIDER_CALL_TIMEOUT_MS = 60_000;
 /** A URL that keeps expiring is refreshed through record-info at most this many times. */
 export const MAX_URL_REFRESHES = 3;
 

@@ -53,3 +53,50 @@ test('a retry returns the file an earlier attempt committed, without downloading
   expect(sandbox.task(taskId)?.fileRequests).toBe(requests);
   expect(done.sha256).toBe(sandbox.task(taskId)?.file?.sha256);
 });
+
+/** A first attempt that downloads and commits a fresh file, with the heartbeats it sent. */
+async function firstAttempt(audioId: string) {
+  const provider = new ProviderClient({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
+  const { taskId } = await provider.submit({ audioId, callBackUrl: 'http://127.0.0.1:9/never' });
+  const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
+  const downloadWav = createDownloadWav({
+    store: new LocalDirectoryStore(dir),
+    addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+    maxBytes: 1024 ** 3,
+    minFreeBytes: 0,
+    connectTimeoutMs: 5_000,
+    idleTimeoutMs: 5_000,
+  }, new Metrics());
+  const env = new MockActivityEnvironment({ attempt: 1 });
+  const heartbeats: Array<{ committed?: unknown }> = [];
+  env.on('heartbeat', (details: { committed?: unknown }) => heartbeats.push(details));
+  const done: DownloadResult = await env.run(downloadWav, { conversionId: audioId, url });
+  const requests = () => sandbox.task(taskId)?.fileRequests;
+  return { conversionId: audioId, downloadWav, url, done, heartbeats, requests, requestsAfterFirst: requests() };
+}
+
+// Heartbeats are throttled and need Temporal: a worker that dies right after the commit (or during
+// an outage) may have sent only the heartbeat with the size and validator, or none at all.
+test.each([
+  ['predates the commit', (heartbeats: Array<{ committed?: unknown }>) => heartbeats.find((h) => !h.committed)],
+  ['never reached the server', () => undefined],
+])('a retry whose last heartbeat %s finds the file an earlier attempt committed', async (label, lastHeartbeat) => {
+  const first = await firstAttempt(`committed-${label.replace(/ /g, '-')}`);
+  const heartbeatDetails = lastHeartbeat(first.heartbeats);
+
+  const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails, scheduledTimestampMs: Date.now() - 60_000 });
+  const again = await retry.run(first.downloadWav, { conversionId: first.conversionId, url: first.url });
+
+  expect(again).toMatchObject({ path: first.done.path, bytes: first.done.bytes, sha256: first.done.sha256, attempt: 2 });
+  expect(first.requests()).toBe(first.requestsAfterFirst);
+});
+
+test('a file committed before the activity was scheduled (an earlier run of the conversion) is downloaded again', async () => {
+  const first = await firstAttempt('committed-stale');
+
+  const retry = new MockActivityEnvironment({ attempt: 2, scheduledTimestampMs: Date.now() + 1 });
+  const again = await retry.run(first.downloadWav, { conversionId: first.conversionId, url: first.url });
+
+  expect(again).toMatchObject({ bytes: first.done.bytes, sha256: first.done.sha256, resumedFrom: 0 });
+  expect(first.requests()).toBe((first.requestsAfterFirst ?? 0) + 1);
+});

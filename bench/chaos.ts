@@ -1,0 +1,86 @@
+import { randomInt } from 'node:crypto';
+import { Command, InvalidArgumentError } from 'commander';
+import { figures, printReport } from './chaos/report';
+import { runChaos, type ChaosOptions } from './chaos/run';
+
+/**
+ * `npm run chaos`: N conversions through a whole wavflow stack while callbacks are dropped,
+ * tripled and refused, downloads cut, URLs expired, provider tasks failed, forged callbacks
+ * posted, workers SIGKILLed and the HTTP server and Temporal restarted. Prints a table, then one
+ * JSON line; exits 1 when anything was lost, corrupt, duplicated, stuck, left over or forged.
+ * Progress goes to stderr. See bench/README.md.
+ */
+
+const count = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer ≥ ${min}`);
+  return n;
+};
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+};
+const env = (name: string) => process.env[name] || undefined;
+const abort = new AbortController();
+
+const program = new Command('chaos')
+  .description('a chaos run of wavflow with figures (see bench/README.md)')
+  .option('-n, --conversions <n>', 'conversions (CHAOS_CONVERSIONS)', count(2), Number(env('CHAOS_CONVERSIONS') ?? 200))
+  .option('--seed <n>', 'seed of the fault plan (CHAOS_SEED); random when absent', count(0), env('CHAOS_SEED') === undefined ? undefined : Number(env('CHAOS_SEED')))
+  .option('--worker-kills <n>', 'SIGKILLs of a worker (CHAOS_WORKER_KILLS)', count(0), Number(env('CHAOS_WORKER_KILLS') ?? 3))
+  .option('--http-restarts <n>', 'restarts of the HTTP server (CHAOS_HTTP_RESTARTS)', count(0), Number(env('CHAOS_HTTP_RESTARTS') ?? 1))
+  .option('--temporal-restarts <n>', 'restarts of the Temporal dev server (CHAOS_TEMPORAL_RESTARTS)', count(0), Number(env('CHAOS_TEMPORAL_RESTARTS') ?? 1))
+  .option('--forged-per-second <n>', 'forged callbacks per second (CHAOS_FORGED_PER_SECOND)', positive, Number(env('CHAOS_FORGED_PER_SECOND') ?? 5))
+  .option('--start-per-second <n>', 'conversions started per second (CHAOS_START_PER_SECOND)', positive, Number(env('CHAOS_START_PER_SECOND') ?? 4))
+  .option('--poll-interval <seconds>', 'record-info poll interval (CHAOS_POLL_INTERVAL_SECONDS)', positive, Number(env('CHAOS_POLL_INTERVAL_SECONDS') ?? 2))
+  .option('--time-scale <x>', "scale of the provider's callback retry schedule (CHAOS_TIME_SCALE)", positive, Number(env('CHAOS_TIME_SCALE') ?? 0.02))
+  .option('--timeout <seconds>', 'after this, running conversions count as stuck (CHAOS_TIMEOUT_SECONDS)', positive, env('CHAOS_TIMEOUT_SECONDS') === undefined ? undefined : Number(env('CHAOS_TIMEOUT_SECONDS')))
+  .option('--keep', 'keep the working directory (CHAOS_KEEP=1)', env('CHAOS_KEEP') === '1');
+
+async function main(): Promise<void> {
+  const opts = program.parse().opts<{
+    conversions: number;
+    seed?: number;
+    workerKills: number;
+    httpRestarts: number;
+    temporalRestarts: number;
+    forgedPerSecond: number;
+    startPerSecond: number;
+    pollInterval: number;
+    timeScale: number;
+    timeout?: number;
+    keep: boolean;
+  }>();
+  const seed = opts.seed ?? randomInt(0, 2 ** 31);
+  const log = (message: string) => console.error(`chaos | ${message}`);
+  const options: ChaosOptions = {
+    seed,
+    conversions: opts.conversions,
+    workerKills: opts.workerKills,
+    httpRestarts: opts.httpRestarts,
+    temporalRestarts: opts.temporalRestarts,
+    forgedPerSecond: opts.forgedPerSecond,
+    startPerSecond: opts.startPerSecond,
+    pollIntervalSeconds: opts.pollInterval,
+    timeScale: opts.timeScale,
+    // Enough for the starts, the faults and the slowest recoveries, on a busy machine.
+    timeoutSeconds: opts.timeout ?? 180 + opts.conversions / opts.startPerSecond,
+    keep: opts.keep,
+    log,
+  };
+  log(`seed ${seed} (CHAOS_SEED=${seed} or --seed ${seed} reproduces this fault plan)`);
+  // Ctrl-C stops everything the run started (the Temporal dev server runs in its own process group).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort.abort());
+  options.signal = abort.signal;
+  const run = await runChaos(options);
+  const f = figures(run);
+  printReport(run, f, (line) => console.log(line));
+  console.log(JSON.stringify(f));
+  process.exitCode = f.ok ? 0 : 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(abort.signal.aborted ? 'chaos | aborted' : err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(abort.signal.aborted ? 130 : 2);
+});
