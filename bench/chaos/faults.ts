@@ -24,6 +24,9 @@ export async function carryOut(event: FaultEvent, t: FaultTargets): Promise<void
     t.say(`SIGKILL ${worker.name} (pid ${worker.pid}), ${t.counts}; starting a new one`);
     await worker.kill();
     worker.start();
+    // The next fault then finds a worker that runs again, not one still starting.
+    await t.until(`${worker.name} to run again`, () => worker.hasLogged('worker running'), 60_000);
+    t.say(`${worker.name} running again`);
   } else if (event.kind === 'http-restart') {
     t.say(`HTTP server stopping, ${t.counts}; down for ${event.downMs} ms`);
     await t.server.stop();

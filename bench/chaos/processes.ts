@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
@@ -34,6 +34,7 @@ export class CliProcess {
   /** Exits nobody asked for (a crash), with their exit code or signal. */
   readonly crashes: string[] = [];
   private stopping = false;
+  private logOffset = 0;
 
   constructor(
     readonly name: string,
@@ -51,8 +52,15 @@ export class CliProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** Whether this process (since its latest start) has logged a line with this `msg`. */
+  async hasLogged(msg: string): Promise<boolean> {
+    const text = await readFile(this.logFile, 'utf8').catch(() => '');
+    return text.slice(this.logOffset).includes(`"msg":${JSON.stringify(msg)}`);
+  }
+
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
+    this.logOffset = existsSync(this.logFile) ? statSync(this.logFile).size : 0;
     const inherited = Object.fromEntries(INHERITED.flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])));
     const log = openSync(this.logFile, 'a');
     const child = spawn(process.execPath, [this.cliPath, this.command], { env: { ...inherited, ...this.env }, stdio: ['ignore', log, log] });

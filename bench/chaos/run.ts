@@ -146,7 +146,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       WORKER_METRICS_PORT: '0',
     };
     const server = new CliProcess('server', cliPath, 'server', env, join(workDir, 'server.log'));
-    const workers = [0, 1].map((i) => new CliProcess(`worker-${i + 1}`, cliPath, 'worker', env, join(workDir, `worker-${i + 1}.log`)));
+    // At info, a worker says when it runs (a fault waits for that) and logs each conversion's steps.
+    const workerEnv = { ...env, LOG_LEVEL: 'info' };
+    const workers = [0, 1].map((i) => new CliProcess(`worker-${i + 1}`, cliPath, 'worker', workerEnv, join(workDir, `worker-${i + 1}.log`)));
     const processes = [server, ...workers];
     // Workers first: they finish what they run while the server is already gone.
     cleanups.push(() => Promise.all(workers.map((w) => w.stop())), () => server.stop());
