@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/temporal/dev-server';
 import { searchAttributeNames } from '../../src/workflows';
 
 /**
@@ -65,4 +66,13 @@ test('Prometheus scrapes each worker replica on the port the worker serves its m
   expect(resolved.stdout).toContain('WORKER_METRICS_HOST: 0.0.0.0');
   expect(prometheus).toMatch(new RegExp(`names: \\[worker\\]\\s+type: A\\s+port: ${port}\\b`));
   expect(resolved.stdout).toContain(`http://127.0.0.1:${port}/healthz`);
+});
+
+test('the Temporal server gets the same task-dispatch setting as the dev server', async () => {
+  const resolved = await compose(['config'], secrets);
+  const dynamicConfig = readFileSync(resolve(root, 'deploy/temporal-dynamic-config.yaml'), 'utf8');
+
+  expect(resolved.stdout).toContain('DYNAMIC_CONFIG_FILE_PATH: /etc/temporal/config/dynamicconfig/wavflow.yaml');
+  expect(resolved.stdout).toMatch(/deploy\/temporal-dynamic-config\.yaml:\/etc\/temporal\/config\/dynamicconfig\/wavflow\.yaml:ro|target: \/etc\/temporal\/config\/dynamicconfig\/wavflow\.yaml/);
+  for (const key of Object.keys(DEV_SERVER_DYNAMIC_CONFIG)) expect(dynamicConfig).toMatch(new RegExp(`^${key.replace(/\./g, '\\.')}:\\n  - value: \\d+`, 'm'));
 });
