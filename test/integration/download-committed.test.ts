@@ -27,31 +27,15 @@ afterAll(async () => {
 });
 
 test('a retry returns the file an earlier attempt committed, without downloading again', async () => {
-  const provider = new ProviderClient({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
-  const { taskId } = await provider.submit({ audioId: 'committed', callBackUrl: 'http://127.0.0.1:9/never' });
-  const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
-  const downloadWav = createDownloadWav({
-    store: new LocalDirectoryStore(dir),
-    addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
-    maxBytes: 1024 ** 3,
-    minFreeBytes: 0,
-    connectTimeoutMs: 5_000,
-    idleTimeoutMs: 5_000,
-  }, new Metrics());
-
-  const first = new MockActivityEnvironment({ attempt: 1 });
-  const heartbeats: unknown[] = [];
-  first.on('heartbeat', (details: unknown) => heartbeats.push(details));
-  const done: DownloadResult = await first.run(downloadWav, { conversionId: 'committed', url });
-  const requests = sandbox.task(taskId)?.fileRequests;
+  const { conversionId, downloadWav, url, done, heartbeats, requests, requestsAfterFirst } = await firstAttempt('committed');
 
   const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: heartbeats.at(-1) });
-  const again = await retry.run(downloadWav, { conversionId: 'committed', url });
+  const again = await retry.run(downloadWav, { conversionId, url });
 
   expect(heartbeats.at(-1)).toMatchObject({ committed: { bytes: done.bytes, sha256: done.sha256 } });
   expect(again).toMatchObject({ path: done.path, bytes: done.bytes, sha256: done.sha256, attempt: 2 });
-  expect(sandbox.task(taskId)?.fileRequests).toBe(requests);
-  expect(done.sha256).toBe(sandbox.task(taskId)?.file?.sha256);
+  expect(requests()).toBe(requestsAfterFirst);
+  expect(done.sha256).toBe(sandbox.tasks().find((t) => t.audioId === conversionId)?.file?.sha256);
 });
 
 /** A first attempt that downloads and commits a fresh file, with the heartbeats it sent. */
