@@ -118,7 +118,7 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
 const IGNORED_AS = { 'after-outcome': 'duplicate', 'other-task': 'mismatched', 'no-url': 'without_url' } as const;
 
 /** The workflow's reports, counted once per real execution (not again when a worker replays it). */
-function conversionSinks(metrics: Metrics): InjectedSinks<ConversionSinks> {
+export function conversionSinks(metrics: Metrics): InjectedSinks<ConversionSinks> {
   return {
     conversionMetrics: {
       ended: { fn: (_info, outcome, failureType) => void metrics.conversions.inc({ outcome, failure_type: failureType ?? '' }), callDuringReplay: false },

@@ -146,9 +146,10 @@ describe('wavflow worker', () => {
     expect((await fetch(metricsUrl.replace(/\/metrics$/, '/healthz'))).status).toBe(200);
 
     // Every line about the conversion names it and, once submitted, the provider's task.
-    const about = await waitFor('the download log line', () => {
+    // Workflow lines reach the log after their activation, so the last one may trail the result.
+    const about = await waitFor('the conversion\'s log lines', () => {
       const mine = lines.filter((l) => l.workflowId === conversionId);
-      return mine.some((l) => l.msg === 'wav downloaded') ? mine : undefined;
+      return ['wav downloaded', 'conversion completed'].every((msg) => mine.some((l) => l.msg === msg)) ? mine : undefined;
     });
     expect(about.map((l) => l.msg)).toEqual(expect.arrayContaining(['conversion submitted', 'conversion waiting', 'conversion downloading', 'wav downloaded', 'conversion completed']));
     for (const line of about) expect({ msg: line.msg, providerTaskId: line.providerTaskId }).toEqual({ msg: line.msg, providerTaskId: result.wavTaskId });

@@ -3,9 +3,11 @@ import { join, resolve } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { getConversion, waitForConversion } from '../../src/client';
+import { Metrics } from '../../src/metrics';
 import type { Scenario } from '../../src/sandbox';
 import { waitFor } from '../support/wait-for';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
+import { conversionSinks } from '../../src/worker';
 
 /**
  * Workflow code must replay every history it ever wrote, or running conversions break on deploy.
@@ -53,12 +55,16 @@ test('fresh histories of every kind of run replay without nondeterminism', async
   }
 });
 
+/** Replays with the production worker's sinks: they must not count anything again. */
 async function expectAllReplay(histories: Array<{ workflowId: string; history: unknown }>) {
   const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories(bundle(), histories)) {
+  const metrics = new Metrics();
+  for await (const result of Worker.runReplayHistories({ ...bundle(), sinks: conversionSinks(metrics) }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
   }
   expect(failures).toEqual([]);
+  const counted = await Promise.all([metrics.conversions, metrics.callbacks].map(async (metric) => (await metric.get()).values.length));
+  expect(counted).toEqual([0, 0]);
 }
 
 test('recorded histories from earlier versions still replay', async () => {
