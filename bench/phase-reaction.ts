@@ -1,4 +1,5 @@
-import { mapWithConcurrency, startConversion, waitForConversion } from '../src/client';
+import { startConversion, waitForConversion } from '../src/client';
+import { mapWithConcurrency } from '../src/concurrency';
 import { measure } from './measure';
 import type { PipelineStack } from './pipeline-stack';
 import type { TaskReport } from './sandbox-process';

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ApplicationFailure, Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
-import { parseIdList, runBatch } from './cli-batch';
+import { failureFromError, parseIdList, runBatch } from './cli-batch';
 import { downloadProgressReporter } from './cli-download-progress';
 import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, watchConversion } from './client';
 import { ConfigError, loadConfig, type Config, publicBaseUrl, temporalUiUrl } from './config';
@@ -17,7 +17,7 @@ import { connectWithRetry, obtainTemporalCli } from './temporal';
 import { configTable } from './config-table';
 import { listConversions } from './list-conversions';
 import { createWorker } from './worker';
-import type { Phase } from './workflows';
+import { PHASES, type Phase } from './workflows';
 
 /** Exit codes, documented in the README. */
 const EXIT = { ok: 0, failed: 1, usage: 2, config: 3 } as const;
@@ -87,10 +87,8 @@ Exit code: 0 when every item started (with --wait: completed), 1 when any did no
         console.log(opts.json ? JSON.stringify({ ...started, result }) : `completed: ${result.path} (${result.bytes} bytes, sha256 ${result.sha256})`);
       } catch (err) {
         progress.stop();
-        const failure = err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure ? err.cause : undefined;
-        const type = failure?.type ?? 'Failed';
-        const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
-        console.log(opts.json ? JSON.stringify({ ...started, failure: { type, message } }) : `failed: ${type}: ${message}`);
+        const { type, message } = failureFromError(err);
+        console.log(opts.json ? JSON.stringify({ ...started, failure: { type, message } }) : `${type === 'Cancelled' ? 'cancelled' : `failed: ${type}`}: ${message}`);
         process.exitCode = EXIT.failed;
       }
     });
@@ -124,7 +122,7 @@ async function convertFromFile(config: Config, path: string, opts: { pollInterva
 program
   .command('list')
   .description('list conversions (newest activity first), as a table')
-  .addOption(new Option('--status <phase>', 'only conversions in this phase').choices(['submitting', 'waiting', 'downloading', 'completed', 'failed', 'cancelled']))
+  .addOption(new Option('--status <phase>', 'only conversions in this phase').choices(PHASES))
   .option('--limit <n>', 'how many', (v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('must be an integer from 1 to 1000');

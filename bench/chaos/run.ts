@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { mapWithConcurrency, startConversion } from '../../src/client';
+import { startConversion } from '../../src/client';
+import { mapWithConcurrency } from '../../src/concurrency';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
 import { startForger, type ForgerStats } from './forger';
@@ -194,6 +195,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     cleanups.push(() => Promise.resolve(clearInterval(report)));
 
     const starting = startAll();
+    // Awaited after the faults; until then a rejection (abort, deadline) must not crash the run mid-cleanup.
+    starting.catch(() => undefined);
     async function startAll() {
       const gap = 1000 / options.startPerSecond;
       await mapWithConcurrency(plan.items, 4, async (item) => {

@@ -155,14 +155,15 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       ctx.heartbeat({ ...progress, bytes: meter.bytes });
       void store.freeBytes().then((free) => {
         if (free !== undefined && free < deps.minFreeBytes) body.destroy(new StorageFull(free));
-      });
+      }, () => undefined); // a failed check is only a missed check
     }, HEARTBEAT_EVERY_MS);
     const writer = store.writePartial(key, offset > 0);
+    // A write that fails between two chunks ends the read loop below, instead of the process.
+    writer.on('error', (err) => body.destroy(err));
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         if (meter.bytes + chunk.length > deps.maxBytes) throw new TooLarge(`more than the ${deps.maxBytes} bytes allowed`);
         meter.absorb(chunk);
-        metrics.downloadBytes.inc(chunk.length);
         if (!writer.write(chunk)) await once(writer, 'drain');
       }
     } catch (err) {
@@ -177,6 +178,8 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       throw failure(FailureType.DownloadFailed, `interrupted after ${meter.bytes} bytes: ${errorMessage(err)}`, true);
     } finally {
       clearInterval(beat);
+      // What came over the network this attempt (the meter also counted the bytes kept from before).
+      metrics.downloadBytes.inc(meter.bytes - offset);
       ctx.heartbeat({ ...progress, bytes: meter.bytes });
     }
     await close(writer);

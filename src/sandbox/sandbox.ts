@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import type { ProviderVariant } from '../provider';
+import { mapWithConcurrency } from '../concurrency';
 import { synthesizeWav } from '../wav';
 import { CallbackSender } from './callback-sender';
 import { callbackBody, envelope, recordInfoData } from './payloads';
@@ -214,11 +215,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const releaseCallbacks = async (count = held.length, concurrency = 50) => {
     const batch = held.splice(0, Math.max(0, count));
-    let next = 0;
-    const sender = async () => {
-      for (let i = next++; i < batch.length; i = next++) await sendCallback(batch[i] as SandboxTask);
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, batch.length)) }, sender));
+    await mapWithConcurrency(batch, concurrency, sendCallback);
     return batch.length;
   };
 

@@ -3,11 +3,12 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { describeIssues } from '../provider';
 import { listConversions } from '../list-conversions';
+import { PHASES } from '../workflows';
 import { sendProblem } from './problem';
 
 export const listConversionsQuery = z
   .object({
-    status: z.enum(['submitting', 'waiting', 'downloading', 'completed', 'failed', 'cancelled']).optional().describe('Only conversions in this phase.'),
+    status: z.enum(PHASES).optional().describe('Only conversions in this phase.'),
     limit: z.coerce.number().int().min(1).max(1000).default(50).describe('Page size.'),
     cursor: z.string().regex(/^[A-Za-z0-9_-]*$/).optional().describe('`nextCursor` of the previous page.'),
   })

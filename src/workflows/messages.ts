@@ -61,7 +61,9 @@ export interface ConversionResult extends DownloadResult {
   answeredBy: AnswerSource;
 }
 
-export type Phase = 'submitting' | 'waiting' | 'downloading' | 'completed' | 'failed' | 'cancelled';
+/** A conversion's phases, in order; the API's and the CLI's `status` filters take these. */
+export const PHASES = ['submitting', 'waiting', 'downloading', 'completed', 'failed', 'cancelled'] as const;
+export type Phase = (typeof PHASES)[number];
 export type AnswerSource = 'callback' | 'poll';
 
 /** A callback that did not decide the outcome, kept (bounded) so an operator can see it. */
