@@ -452,7 +452,11 @@ async function freeBytes(dir: string): Promise<number> {
 /** The sandbox adds a request's bytes to its counter when the request ends, just after the client got them. */
 async function settle(done: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) await sleep(10);
+  while (!done()) {
+    // Giving up quietly would understate the bytes served, and with them the refetched share.
+    if (Date.now() > deadline) throw new Error('the sandbox did not count the bytes it served in time');
+    await sleep(10);
+  }
 }
 
 const mib = (bytes: number) => Math.floor(bytes / MiB);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -31,8 +31,19 @@ export async function resolveCallbackSecret(config: Config): Promise<string> {
   if (existing.trim().length >= 16) return existing.trim();
   const secret = randomBytes(32).toString('base64url');
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, secret, { mode: 0o600 });
-  return secret;
+  // Written whole, then linked into place (which fails if it exists): a server and a worker
+  // started together end up with the same secret, and neither reads a half-written file.
+  const draft = `${file}.${process.pid}`;
+  await writeFile(draft, secret, { mode: 0o600 });
+  try {
+    await link(draft, file);
+    return secret;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return (await readFile(file, 'utf8')).trim();
+  } finally {
+    await rm(draft, { force: true });
+  }
 }
 
 /** Where the sandbox provider is when no provider key is set. */

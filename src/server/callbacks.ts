@@ -45,6 +45,8 @@ function parseJson(body: Buffer): unknown {
 export function callbackRouter({ client, callbackSecret, logger, metrics, webhook }: CallbackRouteDeps): Router {
   const router = Router();
   const log = logger.child({ route: 'callback' });
+  // Well inside the provider's 15 s: a Temporal outage becomes an answer the provider retries.
+  const withinDeadline = (signal: () => Promise<void>) => client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, signal);
 
   // One line per request, whatever answered it (this route, the body parser or the error handler).
   const logRequest = (req: Request<{ workflowId: string; sig: string }>, res: Response, next: NextFunction) => {
@@ -97,19 +99,18 @@ export function callbackRouter({ client, callbackSecret, logger, metrics, webhoo
     }
     if (!parsed.ok) {
       // Authentic but broken: make it visible in the workflow's history, and tell the provider 400.
-      const signalled = await handle
-        .signal(malformedCallbackSignal, { body: body.subarray(0, MAX_MALFORMED_BODY_BYTES).toString('utf8'), error: parsed.error })
-        .then(
-          () => true,
-          () => false,
-        );
+      const signalled = await withinDeadline(() =>
+        handle.signal(malformedCallbackSignal, { body: body.subarray(0, MAX_MALFORMED_BODY_BYTES).toString('utf8'), error: parsed.error }),
+      ).then(
+        () => true,
+        () => false,
+      );
       done('malformed', { error: parsed.error, signalled, body: body.subarray(0, LOGGED_BODY_BYTES).toString('utf8') });
       return sendProblem(res, 400, 'Bad Request', parsed.error);
     }
     const callback = parsed.value;
     try {
-      // Well inside the provider's 15 s: a Temporal outage becomes a 503 the provider retries.
-      await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => handle.signal(providerCallbackSignal, callback));
+      await withinDeadline(() => handle.signal(providerCallbackSignal, callback));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         // Closed (or never ours): acknowledge so the provider stops retrying.

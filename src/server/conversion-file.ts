@@ -12,7 +12,11 @@ export function conversionFileRouter({ client }: { client: Client }): Router {
     if (!conversion.result) return sendProblem(res, 409, 'Conflict', `conversion ${req.params.id} has no file (phase ${conversion.phase})`);
     res.sendFile(
       conversion.result.path,
-      { headers: { 'content-type': 'audio/wav', 'content-disposition': `attachment; filename="${conversion.conversionId}.wav"` } },
+      {
+        headers: { 'content-type': 'audio/wav', 'content-disposition': `attachment; filename="${conversion.conversionId}.wav"` },
+        // The path is the worker's own result, not the request's; the default WAV_OUTPUT_DIR is .data/wav.
+        dotfiles: 'allow',
+      },
       (err) => err && next(err),
     );
   });

@@ -62,7 +62,9 @@ export async function startStack(
   const client = new Client({ connection });
   const taskQueue = `test-${randomUUID()}`;
   const callbackSecret = randomBytes(24).toString('base64url');
-  const outputDir = await mkdtemp(join(tmpdir(), 'wavflow-test-wav-'));
+  // Laid out like the default WAV_OUTPUT_DIR (.data/wav): a dot directory on the path.
+  const outputRoot = await mkdtemp(join(tmpdir(), 'wavflow-test-wav-'));
+  const outputDir = join(outputRoot, '.data', 'wav');
   const logger = pino({ level: 'silent' });
   const metrics = new Metrics();
   const startOptions = { taskQueue, defaultPollIntervalSeconds: 60, startedBy: 'test', input };
@@ -125,7 +127,7 @@ export async function startStack(
       await server.close();
       await sandbox.close();
       await connection.close();
-      await rm(outputDir, { recursive: true, force: true });
+      await rm(outputRoot, { recursive: true, force: true });
     },
   };
 }
