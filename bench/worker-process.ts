@@ -1,7 +1,6 @@
-import type { Writable } from 'node:stream';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { LocalDirectoryStore } from '../src/download';
+import { FileStore, type PartialWrite, type WavStore } from '../src/download';
 import { ProviderClient } from '../src/provider';
 import { Metrics } from '../src/metrics';
 import { freePort, installTemporalRuntime } from '../src/temporal';
@@ -41,27 +40,52 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'store'; event: StoreEvent; key: string; at: number };
 
-/** write: the body starts streaming into the .part file; commit: fsync + rename start; committed: done. */
+/** write: the body starts streaming into the store; commit: the flush (fsync, last parts) starts; committed: the file is visible. */
 export type StoreEvent = 'write' | 'commit' | 'committed';
 
 const send = (message: WorkerMessage) => process.send?.(message);
 
 /**
- * The real store, reporting when the body starts streaming and when the commit (fsync, rename)
- * starts and ends: that splits the activity's time without touching its code.
+ * The real store, reporting when the body starts streaming, when the flush and commit start and
+ * when they end: that splits the activity's time without touching its code.
  */
-class TimedStore extends LocalDirectoryStore {
-  override writePartial(key: string, append: boolean): Writable {
-    send({ type: 'store', event: 'write', key, at: Date.now() });
-    return super.writePartial(key, append);
-  }
-
-  override async commit(key: string): Promise<string> {
-    send({ type: 'store', event: 'commit', key, at: Date.now() });
-    const location = await super.commit(key);
-    send({ type: 'store', event: 'committed', key, at: Date.now() });
-    return location;
-  }
+function timedStore(store: WavStore): WavStore {
+  const at = (event: StoreEvent, key: string) => send({ type: 'store', event, key, at: Date.now() });
+  return {
+    location: (name) => store.location(name),
+    hasPartial: (name) => store.hasPartial(name),
+    committed: (name) => store.committed(name),
+    access: (name, options) => store.access(name, options),
+    freeBytes: () => store.freeBytes(),
+    async resume(name, saved) {
+      const partial = await store.resume(name, saved);
+      let writing = false;
+      const timed: PartialWrite = {
+        get offset() {
+          return partial.offset;
+        },
+        write(chunk) {
+          if (!writing) at('write', name);
+          writing = true;
+          return partial.write(chunk);
+        },
+        restart: () => partial.restart(),
+        checkpoint: () => partial.checkpoint(),
+        finish() {
+          at('commit', name);
+          return partial.finish();
+        },
+        async commit(verified) {
+          const location = await partial.commit(verified);
+          at('committed', name);
+          return location;
+        },
+        close: () => partial.close(),
+        discard: () => partial.discard(),
+      };
+      return timed;
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -103,7 +127,7 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
       publicBaseUrl: config.publicBaseUrl ?? 'http://127.0.0.1:9',
       callbackSecret: config.callbackSecret ?? 'bench',
       download: {
-        store: config.timedStore === false ? new LocalDirectoryStore(config.outputDir) : new TimedStore(config.outputDir),
+        store: config.timedStore === false ? new FileStore(config.outputDir) : timedStore(new FileStore(config.outputDir)),
         // As in production with the sandbox: only its host name is allowed to be internal.
         addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
         // The production defaults (DOWNLOAD_* in src/config.ts).

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { StartOptions } from '../client';
+import type { WavStore } from '../download';
 import type { Logger } from '../logger';
 import { metricsHandler, Metrics } from '../metrics';
 import { requireApiToken } from './api-token';
@@ -23,6 +24,8 @@ export interface AppDeps {
   apiToken?: string | undefined;
   /** Shared with an in-process worker (`npm start`) so one scrape sees both; else its own. */
   metrics?: Metrics | undefined;
+  /** Where `GET /v1/conversions/:id/wav` finds files (WAV_STORE); without one that route answers 503. */
+  store?: WavStore | undefined;
 }
 
 /** The HTTP face of wavflow: the provider's callback receiver and the conversions API. */

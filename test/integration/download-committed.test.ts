@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDownloadWav } from '../../src/activities/download';
-import { LocalDirectoryStore } from '../../src/download';
+import { FileStore } from '../../src/download';
 import { Metrics } from '../../src/metrics';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
@@ -44,7 +44,7 @@ async function firstAttempt(audioId: string) {
   const { taskId } = await provider.submit({ audioId, callBackUrl: 'http://127.0.0.1:9/never' });
   const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
   const downloadWav = createDownloadWav({
-    store: new LocalDirectoryStore(dir),
+    store: new FileStore(dir),
     addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
     maxBytes: 1024 ** 3,
     minFreeBytes: 0,
