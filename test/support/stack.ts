@@ -35,6 +35,8 @@ export interface TestStack {
   leftovers(conversionId: string): Promise<string[]>;
   /** Everything the store holds under a conversion's name (committed file included). */
   holdings(conversionId: string): Promise<string[]>;
+  /** Stops the stack's worker only: the API then runs with no worker polling its task queue. */
+  stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -142,8 +144,12 @@ export async function startStack(
       return (await holdings(store, conversionId)).filter((k) => !committed.includes(k));
     },
     start: (request, options = {}) => startConversion(client, request, { ...startOptions, ...options }),
+    stopWorker: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
     stop: async () => {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await nativeConnection.close();
       await server.close();
