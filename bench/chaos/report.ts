@@ -21,6 +21,7 @@ export function figures(run: ChaosRun) {
   const duplicateDownloads = checks.filter((c) => c.downloadedTwice).length;
   const forgedAccepted = forger.accepted.length + foreignSignals;
   const partFilesLeft = run.partFilesLeft.length;
+  const orphanedUploads = run.orphanedUploads.length;
   const crashes = run.crashes.length;
   return {
     conversions: checks.length,
@@ -32,6 +33,8 @@ export function figures(run: ChaosRun) {
     duplicateDownloads,
     stuck,
     partFilesLeft,
+    store: run.store,
+    orphanedUploads,
     forgedSent,
     forgedRejected: forger.answers['401'] ?? 0,
     forgedAccepted,
@@ -64,7 +67,7 @@ export function figures(run: ChaosRun) {
     seed: plan.seed,
     wallSeconds: run.wallSeconds,
     crashes,
-    ok: lost + corrupt + wrongOutcome + duplicateDownloads + stuck + partFilesLeft + forgedAccepted + crashes === 0,
+    ok: lost + corrupt + wrongOutcome + duplicateDownloads + stuck + partFilesLeft + orphanedUploads + forgedAccepted + crashes === 0,
   };
 }
 
@@ -82,6 +85,7 @@ export function printReport(run: ChaosRun, f: ChaosFigures, out: (line: string) 
     ['bytes downloaded / needed', `${f.bytesDownloaded} / ${f.bytesNeeded}`, `${(f.bytesDownloaded / Math.max(1, f.bytesNeeded)).toFixed(3)}x`],
     ['duplicate downloads', String(f.duplicateDownloads), 'files sent twice over (2x their size or more)'],
     ['.part files left', String(f.partFilesLeft), ''],
+    ['multipart uploads left', String(f.orphanedUploads), `${f.store} store`],
     ['downloads cut / URLs expired', `${f.plannedDownloadsCut} / ${f.plannedUrlsExpired}`, `${f.downloadAttempts} download attempts, ${f.urlRefreshes} URL refreshes`],
     ['callbacks dropped / tripled / receiver down', `${f.plannedCallbacksDropped} / ${f.plannedCallbacksTripled} / ${f.plannedReceiverDown}`, `planned; ${f.receiverDownDeliveredLater} of the last delivered by a retry`],
     ['callback attempts (refused)', `${f.callbackAttempts} (${f.callbackAttemptsRefused})`, `${f.callbacksRefusedThenDelivered} refused first, delivered by a retry`],
@@ -108,5 +112,6 @@ export function printReport(run: ChaosRun, f: ChaosFigures, out: (line: string) 
   for (const a of run.forger.accepted.slice(0, 20)) out(`  forged accepted: ${a.kind} → ${a.conversionId} answered ${a.status}`);
   for (const c of run.checks.filter((x) => x.foreignSignals > 0).slice(0, 20)) out(`  forged signal reached ${c.conversionId} (${c.foreignSignals})`);
   for (const crash of run.crashes) out(`  crash: ${crash}`);
+  for (const key of run.orphanedUploads.slice(0, 20)) out(`  multipart upload left: ${key}`);
   out(`verdict: ${f.ok ? 'PASS: nothing lost, corrupt, duplicated, stuck, left over, forged or crashed' : 'FAIL'}`);
 }
