@@ -1,6 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { FileStore, type PartialWrite, type WavStore } from '../src/download';
+import { createS3Client, FileStore, S3Store, type PartialWrite, type WavStore } from '../src/download';
 import { ProviderClient } from '../src/provider';
 import { Metrics } from '../src/metrics';
 import { freePort, installTemporalRuntime } from '../src/temporal';
@@ -21,6 +21,8 @@ export interface WorkerProcessConfig {
   sandboxUrl: string;
   sandboxApiKey: string;
   outputDir: string;
+  /** Write into this S3 bucket instead of `outputDir` (bench:download's S3 rounds). */
+  s3?: { endpoint: string; bucket: string; prefix: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   /** `baseline`: bench/baseline-workflow.ts (from workflowBundlePath) instead of convertToWav. */
   kind?: 'wavflow' | 'baseline';
   /** The callback receiver; absent when callbacks are dropped. */
@@ -127,7 +129,7 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
       publicBaseUrl: config.publicBaseUrl ?? 'http://127.0.0.1:9',
       callbackSecret: config.callbackSecret ?? 'bench',
       download: {
-        store: config.timedStore === false ? new FileStore(config.outputDir) : timedStore(new FileStore(config.outputDir)),
+        store: config.timedStore === false ? storeOf(config) : timedStore(storeOf(config)),
         // As in production with the sandbox: only its host name is allowed to be internal.
         addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
         // The production defaults (DOWNLOAD_* in src/config.ts).
@@ -141,6 +143,13 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
     providerRatePerSecond,
     tuning: config.tuning,
   });
+}
+
+/** The production store for the configuration: a directory, or a bucket with 8 MiB parts (WAV_S3_PART_MIB's default). */
+function storeOf(config: WorkerProcessConfig): WavStore {
+  if (!config.s3) return new FileStore(config.outputDir);
+  const { endpoint, bucket, prefix, credentials } = config.s3;
+  return new S3Store({ client: createS3Client({ endpoint, credentials }), bucket, prefix, partBytes: 8 * 1024 ** 2, urlTtlSeconds: 300 });
 }
 
 main().catch((err: unknown) => {

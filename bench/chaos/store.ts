@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client, objectName } from '../../src/download';
 import { obtainSeaweedFs, startSeaweedFs } from '../../src/temporal';
 
@@ -43,6 +43,16 @@ export async function openChaosStore(kind: 'file' | 's3', workDir: string, proje
   const client = createS3Client({ endpoint: seaweed.endpoint, credentials: seaweed.credentials });
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   log(`SeaweedFS S3 on ${seaweed.endpoint}, bucket ${bucket}`);
+  const listObjects = async () => {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys;
+  };
   return {
     kind,
     env: {
@@ -57,7 +67,8 @@ export async function openChaosStore(kind: 'file' | 's3', workDir: string, proje
       const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
       return object ? hashStream(() => object.Body as AsyncIterable<Uint8Array>) : undefined;
     },
-    partFiles: () => Promise.resolve([]),
+    // The bytes an interrupted attempt kept past its last whole part (`<name>.wav.part`).
+    partFiles: async () => (await listObjects()).filter((key) => key.endsWith('.wav.part')),
     orphanedUploads: async () => {
       const keys: string[] = [];
       let keyMarker: string | undefined;

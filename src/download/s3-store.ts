@@ -3,6 +3,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -41,19 +42,31 @@ const META = {
   bitsPerSample: 'wav-bits-per-sample',
 } as const;
 
+const digestStateSchema = z.object({ sha256State: z.string().min(1), head: z.string() });
+
 /**
  * What a heartbeat carries so that another process can continue an upload: parts 1..n (each
- * `partBytes` long) are complete, and the digest state after their last byte.
+ * `partBytes` long) are complete, with the digest state after their last byte; and, when an
+ * attempt ended without dying (a cut connection), the bytes past them that did not fill a part,
+ * kept as a small object of their own (`tail`, with the digest state after it). S3 parts but the
+ * last must be 5 MiB or more, so without the tail a file smaller than one part could never resume.
  */
 const checkpointSchema = z.object({
-  uploadId: z.string().min(1),
   writeId: z.string().min(1),
   partBytes: z.number().int().positive(),
-  etags: z.array(z.string()).min(1),
-  sha256State: z.string().min(1),
-  head: z.string(),
+  uploadId: z.string().min(1).optional(),
+  etags: z.array(z.string()),
+  parts: digestStateSchema.optional(),
+  tail: digestStateSchema.extend({ bytes: z.number().int().positive() }).optional(),
 });
 type S3Checkpoint = z.infer<typeof checkpointSchema>;
+
+/** What a retry continues from: the whole parts (their hash state), and maybe the tail's bytes. */
+interface Kept {
+  checkpoint: S3Checkpoint;
+  hash: ResumableSha256;
+  tail?: Buffer;
+}
 
 /**
  * Written just before CompleteMultipartUpload, after the checks: the sha256 of the object whose
@@ -73,7 +86,8 @@ const verifiedRecordSchema = z.object({
 /**
  * A bucket of an S3-compatible store (AWS S3, R2, MinIO, Ceph, SeaweedFS): `<prefix><name>.wav`,
  * written as a multipart upload that is completed only after the checks, so a reader never sees
- * half a file. Beside it, `<name>.wav.verified.json` records its sha256.
+ * half a file. Beside it, `<name>.wav.verified.json` records its sha256; while a download is
+ * interrupted, `<name>.wav.part` may hold the bytes that did not fill a part.
  */
 export class S3Store implements WavStore {
   readonly bucket: string;
@@ -102,13 +116,25 @@ export class S3Store implements WavStore {
 
   async resume(name: string, saved: unknown): Promise<PartialWrite> {
     const key = this.key(name);
-    const uploads = await this.uploadsOf(key);
+    const [uploads, tail] = await Promise.all([this.uploadsOf(key), this.takeTail(name)]);
     const parsed = checkpointSchema.safeParse(saved);
-    let kept: { checkpoint: S3Checkpoint; hash: ResumableSha256 } | undefined;
-    if (parsed.success && uploads.includes(parsed.data.uploadId) && (await this.partsMatch(key, parsed.data))) {
+    const checkpoint = parsed.success ? parsed.data : undefined;
+    let kept: Kept | undefined;
+    const partsHeld =
+      checkpoint !== undefined &&
+      (checkpoint.etags.length === 0 || (checkpoint.uploadId !== undefined && uploads.includes(checkpoint.uploadId) && (await this.partsMatch(key, checkpoint))));
+    if (checkpoint && partsHeld) {
       // A state from another build of hash-wasm does not load: then the upload starts over.
-      const hash = await ResumableSha256.create(parsed.data.sha256State).catch(() => undefined);
-      if (hash) kept = { checkpoint: parsed.data, hash };
+      const load = (state: string) => ResumableSha256.create(state).catch(() => undefined);
+      const tailHeld = checkpoint.tail && tail?.length === checkpoint.tail.bytes ? checkpoint.tail : undefined;
+      if (tailHeld) {
+        const hash = await load(tailHeld.sha256State);
+        if (hash) kept = { checkpoint, hash, tail };
+      }
+      if (!kept && checkpoint.parts && checkpoint.etags.length > 0) {
+        const hash = await load(checkpoint.parts.sha256State);
+        if (hash) kept = { checkpoint: { ...checkpoint, tail: undefined }, hash };
+      }
     }
     // Uploads of this key that the heartbeat does not name can only be stale: an attempt that
     // died before its heartbeat said which upload it was, or an earlier run of the conversion.
@@ -116,8 +142,32 @@ export class S3Store implements WavStore {
     return S3PartialWrite.start(this, name, kept);
   }
 
+  /** Reads and removes the tail object an earlier attempt left (a stale one is removed all the same). */
+  private async takeTail(name: string): Promise<Buffer | undefined> {
+    const key = this.tailKey(name);
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return Buffer.from(await object.Body!.transformToByteArray());
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    } finally {
+      await this.removeTail(name);
+    }
+  }
+
+  tailKey(name: string): string {
+    return `${this.key(name)}.part`;
+  }
+
+  async removeTail(name: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.tailKey(name) })).catch((err: unknown) => {
+      if (!isMissing(err)) throw err;
+    });
+  }
+
   async hasPartial(name: string): Promise<boolean> {
-    return (await this.uploadsOf(this.key(name))).length > 0;
+    return (await this.uploadsOf(this.key(name))).length > 0 || (await this.head(this.tailKey(name))) !== undefined;
   }
 
   async committed(name: string): Promise<CommittedFile | undefined> {
@@ -186,7 +236,7 @@ export class S3Store implements WavStore {
     const found = new Map<number, { etag: string; size: number }>();
     let marker: string | undefined;
     for (;;) {
-      const page = await this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: checkpoint.uploadId, PartNumberMarker: marker }));
+      const page = await this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: checkpoint.uploadId!, PartNumberMarker: marker }));
       for (const part of page.Parts ?? []) found.set(part.PartNumber ?? 0, { etag: part.ETag ?? '', size: part.Size ?? 0 });
       if (!page.IsTruncated || found.size >= checkpoint.etags.length) break;
       marker = page.NextPartNumberMarker;
@@ -250,6 +300,8 @@ class S3PartialWrite implements PartialWrite {
   private fill = 0;
   private readonly spare: Buffer[] = [];
   private failure: Error | undefined;
+  /** The bytes past the whole parts, kept as an object by `close`, with the digest state after them. */
+  private tail: { bytes: number; sha256State: string; head: string } | undefined;
 
   private constructor(
     private readonly store: S3Store,
@@ -258,22 +310,28 @@ class S3PartialWrite implements PartialWrite {
     this.offset = 0;
   }
 
-  static async start(store: S3Store, name: string, kept?: { checkpoint: S3Checkpoint; hash: ResumableSha256 }): Promise<S3PartialWrite> {
+  static async start(store: S3Store, name: string, kept?: Kept): Promise<S3PartialWrite> {
     const write = new S3PartialWrite(store, name);
-    if (kept) {
-      const { checkpoint, hash } = kept;
-      write.offset = checkpoint.etags.length * checkpoint.partBytes;
-      write.hash = hash;
-      write.digest = new FileDigest(hash, write.offset, Buffer.from(checkpoint.head, 'base64'));
-      write.writeId = checkpoint.writeId;
-      write.uploadId = checkpoint.uploadId;
-      write.partBytes = checkpoint.partBytes;
-      write.etags = [...checkpoint.etags];
-      write.lastSize = checkpoint.partBytes;
-      write.nextPart = checkpoint.etags.length + 1;
-      write.stateAfter.set(checkpoint.etags.length, { sha256State: checkpoint.sha256State, head: checkpoint.head });
-    } else {
+    if (!kept) {
       await write.reset();
+      return write;
+    }
+    const { checkpoint, hash, tail } = kept;
+    const state = checkpoint.tail ?? checkpoint.parts!;
+    write.offset = checkpoint.etags.length * checkpoint.partBytes + (tail?.length ?? 0);
+    write.hash = hash;
+    write.digest = new FileDigest(hash, write.offset, Buffer.from(state.head, 'base64'));
+    write.writeId = checkpoint.writeId;
+    write.uploadId = checkpoint.uploadId;
+    write.partBytes = checkpoint.partBytes;
+    write.etags = [...checkpoint.etags];
+    write.lastSize = checkpoint.partBytes;
+    write.nextPart = checkpoint.etags.length + 1;
+    if (checkpoint.parts) write.stateAfter.set(checkpoint.etags.length, checkpoint.parts);
+    if (tail) {
+      // The tail goes back into the part it started; the digest has already seen it.
+      write.buffer = Buffer.allocUnsafe(write.partBytes);
+      write.fill = tail.copy(write.buffer);
     }
     return write;
   }
@@ -306,10 +364,18 @@ class S3PartialWrite implements PartialWrite {
 
   checkpoint(): S3Checkpoint | undefined {
     // Only whole parts: a short last part is uploaded again with the rest of the body.
-    const parts = this.lastSize === this.partBytes ? this.etags.length : this.etags.length - 1;
+    const parts = this.etags.length > 0 && this.lastSize !== this.partBytes ? this.etags.length - 1 : this.etags.length;
     const state = this.stateAfter.get(parts);
-    if (!this.uploadId || parts < 1 || !state) return undefined;
-    return { uploadId: this.uploadId, writeId: this.writeId, partBytes: this.partBytes, etags: this.etags.slice(0, parts), ...state };
+    const tail = this.tail && parts === this.etags.length ? this.tail : undefined;
+    if (!tail && (parts < 1 || !state)) return undefined;
+    return {
+      writeId: this.writeId,
+      partBytes: this.partBytes,
+      ...(this.uploadId ? { uploadId: this.uploadId } : {}),
+      etags: this.etags.slice(0, parts),
+      ...(state && parts > 0 ? { parts: state } : {}),
+      ...(tail ? { tail } : {}),
+    };
   }
 
   async finish(): Promise<DigestSummary> {
@@ -336,15 +402,29 @@ class S3PartialWrite implements PartialWrite {
 
   async close(): Promise<void> {
     await this.settle();
+    // Keep the bytes that did not fill a part, when every part before them is complete: the next
+    // attempt continues exactly here instead of at the last part's end.
+    if (this.buffer && this.fill > 0 && !this.failure && this.uploading.size === 0 && this.etags.length === this.nextPart - 1) {
+      const state = { sha256State: this.hash.save(), head: headToKeep(this.digest.head()).toString('base64') };
+      try {
+        await this.client.send(new PutObjectCommand({ Bucket: this.store.bucket, Key: this.store.tailKey(this.name), Body: this.buffer.subarray(0, this.fill) }));
+        this.tail = { ...state, bytes: this.fill };
+      } catch {
+        // Then the next attempt continues at the last whole part.
+      }
+    }
     this.buffer = undefined;
     this.spare.length = 0;
   }
 
   async discard(): Promise<void> {
     // Parts still uploading could land after the abort: wait for them first.
-    await this.close();
+    await this.settle();
+    this.buffer = undefined;
     if (this.uploadId) await this.store.abort(this.key, this.uploadId);
     this.uploadId = undefined;
+    this.tail = undefined;
+    await this.store.removeTail(this.name);
   }
 
   private async reset(): Promise<void> {
@@ -361,6 +441,7 @@ class S3PartialWrite implements PartialWrite {
     this.nextPart = 1;
     this.fill = 0;
     this.failure = undefined;
+    this.tail = undefined;
   }
 
   private async sendPart(): Promise<void> {

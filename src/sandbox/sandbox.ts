@@ -189,8 +189,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const { scenario } = task;
     if (Number(req.query.v ?? 0) < (scenario.expiredUrls ?? 0)) return void res.status(scenario.expiredStatus ?? 410).send('link expired');
     const attempt = ++task.fileAttempts;
+    // Written while the first request is served: a retry that comes right after the cut must find it.
+    const replacement = attempt === 1 && scenario.replaceFileAfterCut ? writeWav(task, 'replaced') : undefined;
     task.bytesServed += await serveFile(req, res, task.file, scenario, attempt);
-    if (attempt === 1 && scenario.replaceFileAfterCut) task.file = await writeWav(task, 'replaced');
+    if (replacement) task.file = await replacement;
   });
 
   // Out-of-process control, for the CLI and harnesses that do not share this process.

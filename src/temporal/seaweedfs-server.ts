@@ -78,7 +78,11 @@ export async function startSeaweedFs(options: SeaweedFsOptions): Promise<Seaweed
     child.stdout.resume();
     child.stderr.resume();
   }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    // Not started at all (no such binary): reported as an exit before readiness.
+    child.once('error', () => resolve(null));
+  });
   const endpoint = `http://127.0.0.1:${ports.s3}`;
   const stop = async () => {
     await stopChild(child, exited);

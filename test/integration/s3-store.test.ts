@@ -28,7 +28,8 @@ test('uploads of the key that the heartbeat does not name are aborted; the one i
   await first.close();
   const checkpoint = first.checkpoint();
   const second = await store.resume('track', checkpoint);
-  expect(second.offset).toBe(8 * MiB);
+  // Part 1 in the upload, the next MiB in the tail object.
+  expect(second.offset).toBe(9 * MiB);
   expect(await uploadsUnder(store)).toEqual([key]);
 
   await writeAll(second);
@@ -59,4 +60,23 @@ test('a checkpoint whose parts the upload no longer holds starts over, and a dis
   await again.discard();
   expect(await uploadsUnder(store)).toEqual([]);
   expect(await objectsUnder(store)).toEqual([]);
+});
+
+test('an attempt that ends without dying keeps the bytes past its last whole part: the next one continues exactly there', async () => {
+  const store = testS3Store();
+  const first = await store.resume('short', undefined);
+  // Less than one part: S3 cannot hold it as a part of its own, so it is kept as `<name>.wav.part`.
+  await writeAll(first, 3 * MiB + 123);
+  await first.close();
+  expect(await objectsUnder(store)).toEqual([store.tailKey('short')]);
+
+  const second = await store.resume('short', first.checkpoint());
+  expect(second.offset).toBe(3 * MiB + 123);
+  expect(await objectsUnder(store)).toEqual([]);
+  await writeAll(second);
+  const file = await second.finish();
+  expect(file).toMatchObject({ bytes: wav.length, sha256 });
+  await second.commit({ bytes: file.bytes, sha256: file.sha256, wav: parseWavHeader(file.head, file.bytes) });
+  expect((await objectsUnder(store)).sort()).toEqual([store.key('short'), store.recordKey('short')].sort());
+  expect(await uploadsUnder(store)).toEqual([]);
 });

@@ -165,7 +165,7 @@ async function holdings(store: WavStore, conversionId: string): Promise<string[]
   if (store instanceof S3Store) {
     const key = store.key(name);
     const [objects, uploads] = await Promise.all([objectsUnder(store), uploadsUnder(store)]);
-    return [...objects.filter((k) => k === key || k === store.recordKey(name)), ...uploads.filter((k) => k === key).map((k) => `upload ${k}`)];
+    return [...objects.filter((k) => k === key || k === store.recordKey(name) || k === store.tailKey(name)), ...uploads.filter((k) => k === key).map((k) => `upload ${k}`)];
   }
   const dir = (store as FileStore).dir;
   return (await readdir(dir).catch(() => [] as string[])).filter((f) => f === `${name}.wav` || f === `${name}.wav.part`);
