@@ -244,6 +244,13 @@ async function s3Rounds({ client, workerConfig, servedPath, servedSha256, runTag
   const worker = await spawnWorker(config, logFile('worker-s3.log'));
   workers.push(worker);
   const startOptions: StartOptions = { taskQueue: config.taskQueue, defaultPollIntervalSeconds: 0.25, startedBy: 'bench' };
+  // Warm-ups, not measured: the worker loads the S3 client's modules on first use, and SeaweedFS
+  // creates its volumes on the first writes.
+  say('S3 warm-up: one SDK upload and one activity download');
+  await new Upload({ client: s3, params: { Bucket: bucket, Key: 'sdk/warm-up.wav', Body: createReadStream(servedPath) }, partSize: S3_PART_BYTES }).done();
+  const warmUp = await waitForConversion(client, (await startConversion(client, { conversionId: `${runTag}-s3-warm-up`, audioId: AUDIO_ID }, startOptions)).conversionId);
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'sdk/warm-up.wav' }));
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: warmUp.path.replace(`s3://${bucket}/`, '') }));
   const runs: S3Run[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const key = `sdk/round-${round}.wav`;
