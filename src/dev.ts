@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { conversionUiUrl, startConversion, watchConversion } from './client';
 import { publicBaseUrl, temporalUiUrl, type Config } from './config';
 import { createLogger } from './logger';
@@ -8,7 +6,7 @@ import { createApp, listen } from './server';
 import { objectName } from './download';
 import { appOptions, connectClient, connectWorker, inProject, projectDir, sandboxOptions, startDefaults, untilSignalled, wavStore, workerOptions, workerTelemetry } from './services';
 import { obtainTemporalCli, startDevServer } from './temporal';
-import { parseWavHeader, WAV_HEADER_SCAN_BYTES } from './wav';
+import { parseWavHeader } from './wav';
 import { createWorker } from './worker';
 
 const say = (message: string) => console.log(`wavflow | ${message}`);

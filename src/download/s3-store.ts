@@ -118,7 +118,13 @@ export class S3Store implements WavStore {
     const key = this.key(name);
     const [uploads, tail] = await Promise.all([this.uploadsOf(key), this.takeTail(name)]);
     const parsed = checkpointSchema.safeParse(saved);
-    const checkpoint = parsed.success ? parsed.data : undefined;
+    // A tail-only checkpoint may name an upload that is gone (aborted since): then it has none.
+    const checkpoint =
+      parsed.success && parsed.data.etags.length === 0 && parsed.data.uploadId && !uploads.includes(parsed.data.uploadId)
+        ? { ...parsed.data, uploadId: undefined }
+        : parsed.success
+          ? parsed.data
+          : undefined;
     let kept: Kept | undefined;
     const partsHeld =
       checkpoint !== undefined &&
