@@ -10,6 +10,13 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** `files.internal:8443`, `127.0.0.1:8090`, `[::1]:8090` or a bare host: nothing more (no scheme, user or path). */
+function isHostAndPort(entry: string): boolean {
+  if (!URL.canParse(`http://${entry}`)) return false;
+  const url = new URL(`http://${entry}`);
+  return url.username === '' && url.password === '' && url.pathname === '/' && !url.search && !url.hash && entry.toLowerCase().replace(/:80$/, '') === url.host;
+}
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('`production` makes CALLBACK_SECRET and API_TOKEN required.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
@@ -50,7 +57,8 @@ export const configSchema = z.object({
     .string()
     .default('')
     .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
-    .describe('Comma-separated host names downloads may reach even when they resolve to internal addresses. The sandbox host is added when no provider key is set.'),
+    .refine((entries) => entries.every(isHostAndPort), 'each entry must be host:port (a bare host means port 80 or 443)')
+    .describe('Comma-separated `host:port` pairs downloads may reach even when they resolve to internal addresses; the port must match (a bare host means 80 for http, 443 for https). The sandbox\'s host:port is added when no provider key is set.'),
 
   WORKER_METRICS_PORT: port.default(9464).describe('Port of `wavflow worker`\'s Prometheus `/metrics` and `/healthz`; 0 picks a free one (logged). `npm start` serves the worker\'s metrics on the API\'s `/metrics` instead.'),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Interface the worker\'s metrics server listens on (`0.0.0.0` in containers).'),

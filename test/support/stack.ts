@@ -37,6 +37,8 @@ export interface StackOptions {
   /** Another Temporal server than the shared one (a test that stops and restarts it). */
   temporalAddress?: string;
   apiToken?: string;
+  /** More `host:port` pairs downloads may reach besides the sandbox's. */
+  allowedHosts?: string[];
 }
 
 export async function startStack(
@@ -96,9 +98,10 @@ export async function startStack(
       callbackSecret,
       download: {
         store: new LocalDirectoryStore(outputDir),
-        // The sandbox is addressed as `localhost`: allowed by name, while literal internal
-        // addresses (a redirect to 127.0.0.1 or 169.254.169.254) stay forbidden.
-        addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+        // The sandbox is addressed as `localhost:<its port>`: allowed by name and port, while
+        // other ports on this host and literal internal addresses (a redirect to 127.0.0.1 or
+        // 169.254.169.254) stay forbidden.
+        addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host, ...(stackOptions.allowedHosts ?? [])] },
         maxBytes: stackOptions.maxBytes ?? 64 * 1024 ** 2,
         minFreeBytes: stackOptions.minFreeBytes ?? 0,
         connectTimeoutMs: 5_000,
