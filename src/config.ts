@@ -10,6 +10,12 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/**
+ * The provider sends a callback at most 4 times (then retries after 1, 5 and 15 min), sometimes
+ * in duplicate copies: 10 at once covers three copies arriving together, each retried.
+ */
+export const CALLBACK_LIMIT_DEFAULTS = { burst: 10, refillSeconds: 60 } as const;
+
 /** `files.internal:8443`, `127.0.0.1:8090`, `[::1]:8090` or a bare host: nothing more (no scheme, user or path). */
 function isHostAndPort(entry: string): boolean {
   if (!URL.canParse(`http://${entry}`)) return false;
@@ -40,6 +46,8 @@ export const configSchema = z.object({
   PROVIDER_VARIANT: z.enum(['sunoapi', 'kie']).default('sunoapi').describe('Which reading of ambiguous codes applies (429 = out of credits on `sunoapi`, rate limit on `kie`).'),
   PROVIDER_WEBHOOK_HMAC_KEY: z.string().min(1).optional().describe("The provider's webhook HMAC key (kie.ai `webhookHmacKey`); when set, callbacks must carry a valid X-Webhook-Signature."),
   WEBHOOK_REPLAY_WINDOW_SECONDS: positiveInt.default(300).describe('How far X-Webhook-Timestamp may be from now before a signed callback is refused as a replay.'),
+  CALLBACK_LIMIT_BURST: positiveInt.default(CALLBACK_LIMIT_DEFAULTS.burst).describe('Callbacks one conversion may receive at once; beyond its budget the receiver answers 429 with Retry-After and signals nothing. The provider sends a callback at most 4 times; the rest leaves room for duplicate copies.'),
+  CALLBACK_LIMIT_REFILL_SECONDS: z.coerce.number().positive().default(CALLBACK_LIMIT_DEFAULTS.refillSeconds).describe('After the burst, one more callback per conversion every this many seconds.'),
   PROVIDER_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one provider API request.'),
   PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2).describe('Provider calls (submit, poll) per second across all workers: 2/s is the documented 20 per 10 s.'),
   PROVIDER_RETRY_BASE_MS: positiveInt.default(2000).describe('First delay before retrying a rate-limited or failed provider call; doubles per attempt (max 2 min), with jitter.'),

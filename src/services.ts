@@ -150,6 +150,7 @@ export async function appOptions(config: Config, client: Client, logger: Logger,
     logger,
     webhook: webhookOptions(config),
     apiToken: config.API_TOKEN,
+    callbackLimit: { burst: config.CALLBACK_LIMIT_BURST, refillSeconds: config.CALLBACK_LIMIT_REFILL_SECONDS },
   };
 }
 

@@ -11,7 +11,7 @@ import { LocalDirectoryStore } from '../../src/download';
 import { Metrics } from '../../src/metrics';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
-import { createApp, listen, type RunningServer } from '../../src/server';
+import { createApp, listen, type CallbackLimit, type RunningServer } from '../../src/server';
 import { createWorker } from '../../src/worker';
 
 export interface TestStack {
@@ -39,6 +39,8 @@ export interface StackOptions {
   apiToken?: string;
   /** More `host:port` pairs downloads may reach besides the sandbox's. */
   allowedHosts?: string[];
+  /** The receiver's callback budget per conversion (default: the configuration's). */
+  callbackLimit?: CallbackLimit;
 }
 
 export async function startStack(
@@ -81,6 +83,7 @@ export async function startStack(
       webhook: sandboxOptions.webhookHmacKey ? { hmacKey: sandboxOptions.webhookHmacKey, replayWindowSeconds: 300 } : undefined,
       apiToken: stackOptions.apiToken,
       metrics,
+      callbackLimit: stackOptions.callbackLimit,
     }),
     0,
     '127.0.0.1',
