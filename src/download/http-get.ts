@@ -87,8 +87,14 @@ function requestOnce(url: URL, { headers, policy, connectTimeoutMs, idleTimeoutM
       socket.once('connect', () => clearTimeout(timer));
       socket.once('close', () => clearTimeout(timer));
     });
-    request.setTimeout(idleTimeoutMs, () => request.destroy(new Error(`no data for ${idleTimeoutMs} ms`)));
-    request.once('response', resolve);
+    let response: IncomingMessage | undefined;
+    request.setTimeout(idleTimeoutMs, () => {
+      const silence = new Error(`no data for ${idleTimeoutMs} ms`);
+      // Mid-body, the reader sees the response end: give it the reason, not a bare "aborted".
+      response?.destroy(silence);
+      request.destroy(silence);
+    });
+    request.once('response', (answer: IncomingMessage) => resolve((response = answer)));
     // Before a response, a parser error means the peer does not speak HTTP/1.x at all (a gRPC,
     // SSH or database port): retrying cannot change that.
     request.once('error', (err: NodeJS.ErrnoException) => reject(err.code?.startsWith('HPE_') ? new NotHttpResponseError(url, err) : err));
