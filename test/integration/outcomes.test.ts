@@ -245,6 +245,26 @@ describe('callbacks', () => {
     expect(status?.ignoredCallbacks).toEqual([expect.objectContaining({ reason: 'other-task', taskId: 'someone-elses-task', code: 451 })]);
   });
 
+  test('a success callback without a URL is counted and ignored; the conversion keeps waiting', async () => {
+    const audioId = uniqueId('no-url');
+    stack.sandbox.setScenario(audioId, { callback: 'drop', conversionDelayMs: 1_000 });
+    const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 0.3 });
+    const wavTaskId = await waitFor('submit', async () => (await getConversion(stack.client, conversionId))?.wavTaskId);
+    const response = await fetch(`${stack.server.url}/callbacks/wav/${conversionId}/${callbackSignature(conversionId, stack.callbackSecret)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 200, msg: 'success', data: { task_id: wavTaskId, audio_wav_url: null } }),
+    });
+    expect(response.status).toBe(200);
+
+    const result = await expectServedFile(stack, await outcomeOf(stack, conversionId));
+    const status = await getConversion(stack.client, conversionId);
+
+    expect(result.answeredBy).toBe('poll');
+    expect(status?.callbacks).toMatchObject({ received: 1, withoutUrl: 1 });
+    expect(status?.ignoredCallbacks).toEqual([expect.objectContaining({ reason: 'no-url', taskId: wavTaskId, code: 200 })]);
+  });
+
   test('an authentic but malformed callback is signalled for inspection; the conversion keeps waiting', async () => {
     const outcome = await convert({ malformedCallback: true }, { pollIntervalSeconds: 0.3 });
     const { result, status, conversionId } = outcome;
