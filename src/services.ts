@@ -120,8 +120,9 @@ export async function workerOptions(
         store: new LocalDirectoryStore(inProject(config.WAV_OUTPUT_DIR)),
         addressPolicy: {
           allowPrivate: config.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES,
-          // Without a provider key the files come from the sandbox, on this machine.
-          allowedHosts: [...config.DOWNLOAD_ALLOWED_HOSTS, ...(config.PROVIDER_API_KEY ? [] : [new URL(sandboxBaseUrl(config, sandboxUrl)).hostname])],
+          // Without a provider key the files come from the sandbox, on this machine: its host and
+          // port only, not the API or Temporal beside it.
+          allowedHosts: [...config.DOWNLOAD_ALLOWED_HOSTS, ...(config.PROVIDER_API_KEY ? [] : [new URL(sandboxBaseUrl(config, sandboxUrl)).host])],
         },
         maxBytes: config.DOWNLOAD_MAX_BYTES,
         minFreeBytes: config.DOWNLOAD_MIN_FREE_BYTES,
@@ -149,6 +150,7 @@ export async function appOptions(config: Config, client: Client, logger: Logger,
     logger,
     webhook: webhookOptions(config),
     apiToken: config.API_TOKEN,
+    callbackLimit: { burst: config.CALLBACK_LIMIT_BURST, refillSeconds: config.CALLBACK_LIMIT_REFILL_SECONDS },
   };
 }
 

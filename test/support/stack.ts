@@ -11,7 +11,7 @@ import { LocalDirectoryStore } from '../../src/download';
 import { Metrics } from '../../src/metrics';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
-import { createApp, listen, type RunningServer } from '../../src/server';
+import { createApp, listen, type CallbackLimit, type RunningServer } from '../../src/server';
 import { createWorker } from '../../src/worker';
 
 export interface TestStack {
@@ -37,6 +37,10 @@ export interface StackOptions {
   /** Another Temporal server than the shared one (a test that stops and restarts it). */
   temporalAddress?: string;
   apiToken?: string;
+  /** More `host:port` pairs downloads may reach besides the sandbox's. */
+  allowedHosts?: string[];
+  /** The receiver's callback budget per conversion (default: the configuration's). */
+  callbackLimit?: CallbackLimit;
 }
 
 export async function startStack(
@@ -79,6 +83,7 @@ export async function startStack(
       webhook: sandboxOptions.webhookHmacKey ? { hmacKey: sandboxOptions.webhookHmacKey, replayWindowSeconds: 300 } : undefined,
       apiToken: stackOptions.apiToken,
       metrics,
+      callbackLimit: stackOptions.callbackLimit,
     }),
     0,
     '127.0.0.1',
@@ -96,9 +101,10 @@ export async function startStack(
       callbackSecret,
       download: {
         store: new LocalDirectoryStore(outputDir),
-        // The sandbox is addressed as `localhost`: allowed by name, while literal internal
-        // addresses (a redirect to 127.0.0.1 or 169.254.169.254) stay forbidden.
-        addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+        // The sandbox is addressed as `localhost:<its port>`: allowed by name and port, while
+        // other ports on this host and literal internal addresses (a redirect to 127.0.0.1 or
+        // 169.254.169.254) stay forbidden.
+        addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host, ...(stackOptions.allowedHosts ?? [])] },
         maxBytes: stackOptions.maxBytes ?? 64 * 1024 ** 2,
         minFreeBytes: stackOptions.minFreeBytes ?? 0,
         connectTimeoutMs: 5_000,
