@@ -6,6 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { Metrics } from '../../../src/metrics';
 import { conversionSinks } from '../../../src/worker';
 import type { ConversionInput } from '../../../src/workflows';
+import { quietTemporalRuntime } from '../quiet-runtime';
 import { waitFor } from '../wait-for';
 import { CallBoard, type ActivityName, type PendingCall } from './calls';
 
@@ -55,6 +56,7 @@ export class ScenarioHarness {
   static async start(options: HarnessOptions): Promise<ScenarioHarness> {
     const namespace = options.namespace ?? 'default';
     const taskQueue = options.taskQueue ?? `scenario-${randomUUID()}`;
+    quietTemporalRuntime();
     const board = new CallBoard();
     const { submitConversion, pollConversion, downloadWav } = board.doubles();
     const connection = await NativeConnection.connect({ address: options.address });
