@@ -109,8 +109,13 @@ export async function startStack(
     },
     // Tests run many conversions at once with short poll intervals.
     providerRatePerSecond: 1_000,
+    // Versioned as in production; a deployment per stack, so stacks never route each other's tasks.
+    deployment: { deploymentName: `test-${taskQueue.slice(5, 13)}`, buildId: 'test' },
+    currentVersion: 'always',
   });
   const running = worker.run();
+  // New conversions reach this stack's build only once it is its deployment's Current Version.
+  await Promise.race([worker.versioned(), running]);
 
   return {
     client,
