@@ -25,10 +25,15 @@ export interface SetCurrentVersionOptions {
   signal?: AbortSignal;
 }
 
-// gRPC status codes the Worker Deployment API answers while a version is still being registered.
-const NOT_FOUND = 5;
-const FAILED_PRECONDITION = 9;
-const ABORTED = 10;
+// gRPC status codes worth asking again: the version still being registered (not found, no pollers
+// seen yet), a change in between (aborted), or Temporal briefly out of reach.
+const RETRYABLE_CODES = new Set([
+  4, // DEADLINE_EXCEEDED
+  5, // NOT_FOUND
+  9, // FAILED_PRECONDITION
+  10, // ABORTED
+  14, // UNAVAILABLE
+]);
 
 /**
  * Applies `policy` to the deployment's Current Version. Call it once the worker polls: the server
@@ -70,8 +75,7 @@ export async function applyCurrentVersionPolicy(service: WorkflowService, option
   throw new Error(`${version.deploymentName}.${version.buildId} did not become current within ${options.timeoutMs ?? 60_000} ms${why}`);
 }
 
-/** The deployment or version not registered yet, or another change in between: ask again. */
 function isRetryable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
-  return code === NOT_FOUND || code === FAILED_PRECONDITION || code === ABORTED;
+  return typeof code === 'number' && RETRYABLE_CODES.has(code);
 }

@@ -1,8 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
@@ -94,6 +96,10 @@ test('Worker Versioning: A\'s conversions finish on A while new ones run on B; a
     await deploymentCommand('ramping B', 'set-ramping-version', '--deployment-name', deploymentName, '--build-id', b.buildId, '--percentage', '100', '--yes');
     const ramped = await harness.start(WAITS, 'ramped');
     expect(await firstCall(ramped)).toBe('announceBuild');
+    // Calling a ramp off sends new conversions back to the current version, A.
+    await deploymentCommand('ramp removed', 'set-ramping-version', '--deployment-name', deploymentName, '--build-id', b.buildId, '--delete', '--yes');
+    const afterRampOff = await harness.start(WAITS, 'ramp-off');
+    expect(await firstCall(afterRampOff)).toBe('submitConversion');
     await deploymentCommand('B current', 'set-current-version', '--deployment-name', deploymentName, '--build-id', b.buildId, '--yes');
     expect(await temporalCli('worker', 'deployment', 'describe', '--name', deploymentName)).toMatch(new RegExp(`CurrentVersionBuildID\\s+${b.buildId.replace('+', '\\+')}`));
     const startedOnB = await harness.start(WAITS, 'on-b');
@@ -102,11 +108,13 @@ test('Worker Versioning: A\'s conversions finish on A while new ones run on B; a
 
     // A drains: its conversion is still running there, and finishes there, on A's code.
     expect(await temporalCli('worker', 'deployment', 'describe-version', '--deployment-name', deploymentName, '--build-id', a.buildId)).toMatch(/DrainageStatus\s+draining/);
-    await waitFor('one conversion running on A', async () => (await runningOn(a)) === 1);
+    await waitFor('two conversions running on A', async () => (await runningOn(a)) === 2);
     await completeByCallback(startedOnA, { submitted: true });
+    await completeByCallback(afterRampOff);
     await waitFor('no conversion running on A', async () => (await runningOn(a)) === 0);
     for (const run of [ramped, startedOnB]) await completeByCallback(run);
     expect(await buildsThatRan(startedOnA)).toEqual([a.buildId]);
+    expect(await buildsThatRan(afterRampOff)).toEqual([a.buildId]);
     expect(await buildsThatRan(ramped)).toEqual([b.buildId]);
     expect(await buildsThatRan(startedOnB)).toEqual([b.buildId]);
     expect((await startedOnA.handle.describe()).raw.workflowExecutionInfo?.versioningInfo).toMatchObject({ deploymentVersion: a });
@@ -150,4 +158,49 @@ test('without versioning, the same change behind patched(): A\'s conversion fini
   } finally {
     await harness.stop();
   }
+});
+
+describe('wavflow worker on a fresh deployment', () => {
+  const workers: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const worker of workers.filter((w) => w.exitCode === null && w.signalCode === null)) {
+      worker.kill('SIGTERM');
+      await new Promise((done) => worker.once('exit', done));
+    }
+  });
+
+  /** `wavflow worker` as deployed, with only the deployment (and queue) of its own. */
+  function startWorker(env: Record<string, string>) {
+    const worker = spawn(process.execPath, [resolve(__dirname, '../../dist/cli.js'), 'worker'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: address, WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info', PROVIDER_BASE_URL: 'http://127.0.0.1:9', ...env },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    workers.push(worker);
+    const lines: Array<Record<string, unknown>> = [];
+    createInterface({ input: worker.stdout }).on('line', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+    return (outcome: string) => waitFor(`the worker to log "${outcome}"`, () => lines.find((l) => l.msg === `worker deployment version: ${outcome}`), 30_000);
+  }
+
+  test('the first build makes itself current with no extra step and pins what starts on it; the next build waits for the operator', async () => {
+    const deploymentName = `wavflow-fresh-${randomUUID().slice(0, 8)}`;
+    const taskQueue = `fresh-${randomUUID()}`;
+    const { version, source } = JSON.parse(await readFile(resolve(__dirname, '../../dist/build-info.json'), 'utf8')) as { version: string; source: string };
+    const firstBuild = `${version}+${source}`;
+
+    const first = startWorker({ WORKER_DEPLOYMENT_NAME: deploymentName, TEMPORAL_TASK_QUEUE: taskQueue });
+    expect(await first('set')).toMatchObject({ deploymentName, buildId: firstBuild });
+    const second = startWorker({ WORKER_DEPLOYMENT_NAME: deploymentName, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_BUILD_ID: 'next-build' });
+    expect(await second('left-to-operator')).toMatchObject({ buildId: 'next-build' });
+    expect(await temporalCli('worker', 'deployment', 'describe', '--name', deploymentName)).toMatch(new RegExp(`CurrentVersionBuildID\\s+${firstBuild.replace('+', '\\+')}`));
+
+    const client = new Client({ connection: await Connection.connect({ address }) });
+    try {
+      const handle = await client.workflow.start('convertToWav', { taskQueue, workflowId: `fresh-${randomUUID().slice(0, 8)}`, args: [{ audioId: 'fresh' }] });
+      const pinned = await waitFor('the conversion to be pinned', async () => (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion);
+      expect(pinned).toMatchObject({ deploymentName, buildId: firstBuild });
+      await handle.terminate('test over');
+    } finally {
+      await client.connection.close();
+    }
+  });
 });
