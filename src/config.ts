@@ -68,6 +68,16 @@ export const configSchema = z.object({
     .refine((entries) => entries.every(isHostAndPort), 'each entry must be host:port (a bare host means port 80 or 443)')
     .describe('Comma-separated `host:port` pairs downloads may reach even when they resolve to internal addresses; the port must match (a bare host means 80 for http, 443 for https). The sandbox\'s host:port is added when no provider key is set.'),
 
+  WORKER_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[^.]+$/, 'no dots: Temporal writes a version as <deployment>.<build id>')
+    .default('wavflow')
+    .describe('Worker Deployment the worker belongs to (Worker Versioning; conversions are pinned to the build they started on).'),
+  WORKER_BUILD_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Build id of this worker within its deployment. Default: `<package version>+<git commit>`, recorded in `dist/build-info.json` at build time (`GIT_COMMIT` build argument in images; a hash of the code without either).'),
   WORKER_METRICS_PORT: port.default(9464).describe('Port of `wavflow worker`\'s Prometheus `/metrics` and `/healthz`; 0 picks a free one (logged). `npm start` serves the worker\'s metrics on the API\'s `/metrics` instead.'),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Interface the worker\'s metrics server listens on (`0.0.0.0` in containers).'),
   // 1,000, not the SDK's default (2,311 with a 4 GiB heap): `npm run bench` measured about 0.3 MiB

@@ -12,6 +12,7 @@ import type { StartOptions } from './client';
 import { LocalDirectoryStore } from './download';
 import { ProviderClient } from './provider';
 import { freePort, installTemporalRuntime } from './temporal';
+import { resolveBuildId } from './versioning';
 import { workerTuning, type WorkerOptions } from './worker';
 
 /** Wiring shared by the entry points: every long-lived dependency built from the configuration. */
@@ -98,6 +99,9 @@ export async function workerTelemetry(logger: Logger): Promise<Metrics> {
   return metrics;
 }
 
+/** The Worker Deployment Version this process's worker is (Worker Versioning is always on). */
+export const workerDeployment = (config: Config) => ({ deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: resolveBuildId(config.WORKER_BUILD_ID) });
+
 /** Everything a worker process needs, from the configuration. */
 export async function workerOptions(
   config: Config,
@@ -112,6 +116,7 @@ export async function workerOptions(
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     providerRatePerSecond: config.PROVIDER_RATE_LIMIT_PER_SECOND,
     tuning: workerTuning(config),
+    deployment: workerDeployment(config),
     activities: {
       provider: providerClient(config, sandboxUrl),
       publicBaseUrl: publicUrl,

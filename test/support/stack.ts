@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { startConversion, type StartConversionRequest, type StartOptions } from '../../src/client';
 import type { ConversionInput } from '../../src/workflows';
@@ -13,6 +13,7 @@ import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 import { createApp, listen, type CallbackLimit, type RunningServer } from '../../src/server';
 import { createWorker } from '../../src/worker';
+import { quietTemporalRuntime } from './quiet-runtime';
 
 export interface TestStack {
   client: Client;
@@ -114,8 +115,13 @@ export async function startStack(
     },
     // Tests run many conversions at once with short poll intervals.
     providerRatePerSecond: 1_000,
+    // Versioned as in production; a deployment per stack, so stacks never route each other's tasks.
+    deployment: { deploymentName: `test-${taskQueue.slice(5, 13)}`, buildId: 'test' },
+    currentVersion: 'always',
   });
   const running = worker.run();
+  // New conversions reach this stack's build only once it is its deployment's Current Version.
+  await Promise.race([worker.versioned(), running]);
 
   return {
     client,
@@ -140,13 +146,3 @@ export async function startStack(
 
 /** A unique source id per test, so conversions never collide across tests or runs. */
 export const uniqueId = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
-
-/** The SDK logs state changes at INFO and expected workflow failures at WARN; tests assert on those instead. */
-function quietTemporalRuntime(): void {
-  try {
-    // Core's own retries (a test stops Temporal on purpose) are WARN too.
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
-  } catch {
-    // Already installed by an earlier test file in this process.
-  }
-}
