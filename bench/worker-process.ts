@@ -130,8 +130,8 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
       callbackSecret: config.callbackSecret ?? 'bench',
       download: {
         store: config.timedStore === false ? storeOf(config) : timedStore(storeOf(config)),
-        // As in production with the sandbox: only its host name is allowed to be internal.
-        addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+        // As in production with the sandbox: only its host and port are allowed to be internal.
+        addressPolicy: { allowPrivate: false, allowedHosts: [new URL(config.sandboxUrl).host] },
         // The production defaults (DOWNLOAD_* in src/config.ts).
         maxBytes: 4 * 1024 ** 3,
         minFreeBytes: 256 * 1024 ** 2,

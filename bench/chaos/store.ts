@@ -20,6 +20,11 @@ export interface ChaosStore {
   partFiles(): Promise<string[]>;
   /** Multipart uploads left in the bucket (S3 store): each was begun and never completed nor aborted. */
   orphanedUploads(): Promise<string[]>;
+  /**
+   * What a resume may fetch again and still count as one: nothing for a directory; for a bucket one
+   * part, since after a SIGKILL the S3 store resumes at its last whole part (a cut resumes exactly).
+   */
+  resumeSlackBytes: number;
   stop(): Promise<void>;
 }
 
@@ -33,6 +38,7 @@ export async function openChaosStore(kind: 'file' | 's3', workDir: string, proje
       sha256Of: (conversionId) => hashStream(() => createReadStream(join(dir, `${objectName(conversionId)}.wav`))),
       partFiles: async () => (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.part')),
       orphanedUploads: () => Promise.resolve([]),
+      resumeSlackBytes: 0,
       stop: () => Promise.resolve(),
     };
   }
@@ -81,6 +87,7 @@ export async function openChaosStore(kind: 'file' | 's3', workDir: string, proje
         uploadIdMarker = page.NextUploadIdMarker;
       }
     },
+    resumeSlackBytes: 8 * 1024 ** 2,
     stop: () => seaweed.stop(),
   };
 }

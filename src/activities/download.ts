@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { ForbiddenAddressError, objectName, safeGet, type AddressPolicy, type WavStore } from '../download';
+import { ForbiddenAddressError, NotHttpResponseError, objectName, safeGet, type AddressPolicy, type WavStore } from '../download';
 import { FailureType } from '../failures';
 import type { Metrics } from '../metrics';
 import { parseWavHeader, WavFormatError, type WavInfo } from '../wav';
@@ -101,6 +101,10 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       if (err instanceof ForbiddenAddressError) {
         await partial.discard();
         throw failure(FailureType.ForbiddenDownloadAddress, err.message, false);
+      }
+      if (err instanceof NotHttpResponseError) {
+        await partial.discard();
+        throw failure(FailureType.NotHttpResponse, err.message, false);
       }
       throw failure(FailureType.DownloadFailed, `request failed: ${errorMessage(err)}`, true);
     }

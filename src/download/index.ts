@@ -1,5 +1,5 @@
-export { assertAllowedAddress, ForbiddenAddressError, isAllowedHost, isInternalAddress, type AddressPolicy } from './address-policy';
-export { safeGet, type SafeGetOptions, type SafeGetResponse } from './http-get';
+export { assertAllowedAddress, ForbiddenAddressError, isAllowedTarget, isInternalAddress, type AddressPolicy } from './address-policy';
+export { NotHttpResponseError, safeGet, type SafeGetOptions, type SafeGetResponse } from './http-get';
 export { FileDigest, nodeSha256, ResumableSha256, type DigestSummary, type Sha256 } from './digest';
 export { FileStore } from './file-store';
 export { objectName } from './object-name';

@@ -53,7 +53,7 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
     const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
     const downloadWav = createDownloadWav({
       store,
-      addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+      addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host] },
       maxBytes: 1024 ** 3,
       minFreeBytes: 0,
       connectTimeoutMs: 5_000,
