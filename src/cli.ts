@@ -133,7 +133,7 @@ program
     const config = loadConfig();
     await withClient(config, async (client) => {
       const page = await listConversions(client, { namespace: config.TEMPORAL_NAMESPACE, status: opts.status, limit: opts.limit });
-      if (opts.json) return console.log(JSON.stringify(page));
+      if (opts.json) return console.log(JSON.stringify({ items: page.items }));
       console.table(page.items.map((c) => ({ conversion: c.conversionId, phase: c.phase ?? '-', temporal: c.workflowStatus, 'provider task': c.wavTaskId ?? '-', started: c.startedAt ?? '-' })));
     });
   });

@@ -1,4 +1,4 @@
-import { Router, json } from 'express';
+import { Router, json, type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, startConversions, type StartOptions } from '../client';
@@ -25,6 +25,15 @@ export const startConversionsRequest = z
   })
   .strict();
 
+/**
+ * A body that is not JSON is refused, not ignored: express.json() leaves other media types
+ * unparsed, and the start would then fail as if the fields were missing.
+ */
+const requireJson: RequestHandler = (req, res, next) => {
+  if (req.is('application/json') === false) return sendProblem(res, 415, 'Unsupported Media Type', `the body must be application/json, not ${req.get('content-type')}`);
+  next();
+};
+
 /** The programmatic API: start a conversion idempotently and read its status. */
 export function conversionsRouter({ client, namespace, temporalUiUrl, start }: ConversionRouteDeps): Router {
   const router = Router();
@@ -33,7 +42,7 @@ export function conversionsRouter({ client, namespace, temporalUiUrl, start }: C
     temporalUiUrl: conversionUiUrl(temporalUiUrl, namespace, id),
   });
 
-  router.post('/v1/conversions', json({ limit: '16kb' }), async (req, res) => {
+  router.post('/v1/conversions', requireJson, json({ limit: '16kb' }), async (req, res) => {
     const parsed = startConversionRequest.safeParse(req.body ?? {});
     if (!parsed.success) return sendProblem(res, 400, 'Bad Request', describeIssues(parsed.error));
     const started = await startConversion(client, parsed.data, start);
@@ -42,7 +51,7 @@ export function conversionsRouter({ client, namespace, temporalUiUrl, start }: C
   });
 
   // 1,000 items of at most ~700 bytes each.
-  router.post('/v1/conversions/batch', json({ limit: '1mb' }), async (req, res) => {
+  router.post('/v1/conversions/batch', requireJson, json({ limit: '1mb' }), async (req, res) => {
     const parsed = startConversionsRequest.safeParse(req.body ?? {});
     if (!parsed.success) {
       const tooMany = parsed.error.issues.some((i) => i.code === 'too_big' && i.path[0] === 'items');
