@@ -1,7 +1,7 @@
 import { Router, json, type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, startConversions, type StartOptions } from '../client';
+import { cancelConversion, conversionUiUrl, readConversion, startConversion, startConversionRequest, startConversions, StatusCache, type StartOptions } from '../client';
 import { describeIssues } from '../provider';
 import { sendProblem } from './problem';
 
@@ -10,7 +10,14 @@ export interface ConversionRouteDeps {
   namespace: string;
   temporalUiUrl: string;
   start: StartOptions;
+  /** Status query answers reused while a conversion's phase is unchanged; one per router by default. */
+  statusCache?: StatusCache | undefined;
+  /** How long a running conversion's status query may take before the answer is 503. */
+  queryTimeoutMs?: number | undefined;
 }
+
+/** How soon a client may ask again after a 503 because no worker answered. */
+const RETRY_AFTER_SECONDS = 5;
 
 export const MAX_BATCH_ITEMS = 1000;
 
@@ -35,8 +42,9 @@ const requireJson: RequestHandler = (req, res, next) => {
 };
 
 /** The programmatic API: start a conversion idempotently and read its status. */
-export function conversionsRouter({ client, namespace, temporalUiUrl, start }: ConversionRouteDeps): Router {
+export function conversionsRouter({ client, namespace, temporalUiUrl, start, statusCache, queryTimeoutMs }: ConversionRouteDeps): Router {
   const router = Router();
+  const cache = statusCache ?? new StatusCache();
   const links = (id: string) => ({
     statusUrl: `/v1/conversions/${encodeURIComponent(id)}`,
     temporalUiUrl: conversionUiUrl(temporalUiUrl, namespace, id),
@@ -67,10 +75,18 @@ export function conversionsRouter({ client, namespace, temporalUiUrl, start }: C
     res.json({ items, created: count(201), existing: count(200), failed: items.length - count(201) - count(200) });
   });
 
+  // A closed conversion is read from Temporal's records; a running one is asked (see readConversion).
+  // `Cache-Control: no-cache` asks the workflow even when its last answer is still good.
   router.get('/v1/conversions/:id', async (req, res) => {
-    const conversion = await getConversion(client, req.params.id);
-    if (!conversion) return sendProblem(res, 404, 'Not Found', `no conversion with id ${req.params.id}`);
-    res.json({ ...conversion, ...links(conversion.conversionId) });
+    const fresh = /\bno-cache\b/i.test(req.get('cache-control') ?? '');
+    const read = await readConversion(client, req.params.id, { cache, fresh, queryTimeoutMs });
+    if (!read) return sendProblem(res, 404, 'Not Found', `no conversion with id ${req.params.id}`);
+    const conversion = { ...read.view, ...links(read.view.conversionId) };
+    if (read.unanswered) {
+      res.set('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendProblem(res, 503, 'Service Unavailable', read.unanswered.detail, { taskQueue: read.unanswered.taskQueue, reason: read.unanswered.reason, conversion });
+    }
+    res.json(conversion);
   });
 
   router.delete('/v1/conversions/:id', async (req, res) => {

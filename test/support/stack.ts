@@ -24,6 +24,8 @@ export interface TestStack {
   /** What the stack's app and worker counted (one registry, as in `npm start`). */
   metrics: Metrics;
   start(request: StartConversionRequest, options?: Partial<StartOptions>): ReturnType<typeof startConversion>;
+  /** Stops the worker alone: the API keeps answering, with no worker polling the task queue. */
+  stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +122,10 @@ export async function startStack(
     callbackSecret,
     metrics,
     start: (request, options = {}) => startConversion(client, request, { ...startOptions, ...options }),
+    stopWorker: async () => {
+      worker.shutdown();
+      await running;
+    },
     stop: async () => {
       worker.shutdown();
       await running;
