@@ -48,6 +48,13 @@ export interface StartOptions {
   startedBy?: string;
   /** Workflow input not exposed to callers (e.g. tests shorten the history limit). */
   input?: Partial<ConversionInput>;
+  /**
+   * Eager workflow start: the start's answer carries the first workflow task to a worker in this
+   * process, instead of the server queueing it for a worker's poll. Only for a client on the
+   * NativeConnection of a running worker of `taskQueue` (the SDK refuses it otherwise), as under
+   * `npm start`; the server falls back to a normal start when that worker has no free slot.
+   */
+  eagerStart?: boolean;
 }
 
 export interface StartedConversion {
@@ -55,6 +62,8 @@ export interface StartedConversion {
   runId: string;
   /** False when the conversion already existed (running, or completed successfully). */
   created: boolean;
+  /** True when the first workflow task went straight to this process's worker (eagerStart). */
+  eagerlyStarted?: boolean;
 }
 
 export function conversionIdFor(request: Pick<StartConversionRequest, 'conversionId' | 'audioId' | 'taskId'>): string {
@@ -91,13 +100,14 @@ export async function startConversion(client: Client, request: StartConversionRe
         { key: WavStatus, value: 'submitting' },
       ],
       staticSummary: `WAV conversion of ${request.audioId ? `audio ${request.audioId}` : `task ${request.taskId}`}`,
+      ...(options.eagerStart ? { requestEagerStart: true } : {}),
       staticDetails: [
         `**source** audioId \`${request.audioId ?? '-'}\`, taskId \`${request.taskId ?? '-'}\``,
         `**started by** ${startedBy}`,
         `**polls** every ${(input.pollIntervalMs ?? 30_000) / 1000} s; callbacks ${input.confirmCallbacks === false ? 'trusted' : 'confirmed by record-info'}`,
       ].join('\n\n'),
     });
-    return { conversionId, runId: handle.firstExecutionRunId, created: true };
+    return { conversionId, runId: handle.firstExecutionRunId, created: true, ...(options.eagerStart ? { eagerlyStarted: handle.eagerlyStarted } : {}) };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const description = await client.workflow.getHandle(conversionId).describe();

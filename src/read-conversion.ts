@@ -1,8 +1,6 @@
 import {
   ApplicationFailure,
   CancelledFailure,
-  isGrpcDeadlineError,
-  ServiceError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
@@ -63,8 +61,10 @@ export interface ConversionRead {
 export interface ReadOptions {
   /** How long a running conversion's status query may take before the read says no worker answered. */
   queryTimeoutMs?: number;
-  /** Reuses a recent query answer while the conversion is in the same phase (see StatusCache). */
+  /** Reuses a query answer while the conversion is in the same phase (see StatusCache). */
   cache?: StatusCache | undefined;
+  /** With `cache`: an answer older than this is not reused once the history has grown. */
+  maxAgeMs?: number | undefined;
   /** Query even when the cache holds a good answer. */
   fresh?: boolean;
 }
@@ -98,7 +98,7 @@ export async function readConversion(client: Client, conversionId: string, optio
       queriedAt: new Date(queriedAtMs).toISOString(),
     },
   });
-  const cached = options.fresh ? undefined : options.cache?.get(conversionId, key);
+  const cached = options.fresh ? undefined : options.cache?.get(conversionId, key, options.maxAgeMs);
   if (cached) return fromQuery(cached.status, cached.queriedAtMs);
 
   const partial = (unanswered: Unanswered): ConversionRead => ({ view: { ...recorded, ...(download ? { download } : {}) }, unanswered });
@@ -107,16 +107,28 @@ export async function readConversion(client: Client, conversionId: string, optio
     return partial({ taskQueue, reason: 'no-pollers', detail: `no worker is polling task queue "${taskQueue}", so the conversion cannot report its status (nor make progress)` });
   }
   const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
-  let status: ConversionStatus;
-  try {
-    status = await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(conversionId).query(statusQuery));
-  } catch (err) {
-    if (!isGrpcDeadlineError(err instanceof ServiceError ? err.cause : err)) throw err;
-    return partial({ taskQueue, reason: 'timeout', detail: `no worker of task queue "${taskQueue}" answered the status query within ${timeoutMs / 1000} s` });
-  }
+  const status = await queryWithin(client, conversionId, timeoutMs);
+  if (!status) return partial({ taskQueue, reason: 'timeout', detail: `no worker of task queue "${taskQueue}" answered the status query within ${timeoutMs / 1000} s` });
   const queriedAtMs = Date.now();
   options.cache?.set(conversionId, key, status);
   return fromQuery(status, queriedAtMs);
+}
+
+/**
+ * The status query, or undefined when no answer came within `timeoutMs`. The clock is ours: a
+ * gRPC deadline ends the call on one connection as DEADLINE_EXCEEDED and on a worker's
+ * NativeConnection as CANCELLED ("Timeout expired"), so the call's own deadline, a second later,
+ * only cleans up.
+ */
+async function queryWithin(client: Client, conversionId: string, timeoutMs: number): Promise<ConversionStatus | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, timeoutMs, undefined)));
+  const answer = client.connection.withDeadline(Date.now() + timeoutMs + 1_000, () => client.workflow.getHandle(conversionId).query(statusQuery));
+  try {
+    return await Promise.race([answer, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function describeConversion(client: Client, conversionId: string): Promise<WorkflowExecutionDescription | undefined> {

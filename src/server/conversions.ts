@@ -53,9 +53,9 @@ export function conversionsRouter({ client, namespace, temporalUiUrl, start, sta
   router.post('/v1/conversions', requireJson, json({ limit: '16kb' }), async (req, res) => {
     const parsed = startConversionRequest.safeParse(req.body ?? {});
     if (!parsed.success) return sendProblem(res, 400, 'Bad Request', describeIssues(parsed.error));
-    const started = await startConversion(client, parsed.data, start);
-    const body = { ...started, ...links(started.conversionId) };
-    res.location(body.statusUrl).status(started.created ? 201 : 200).json(body);
+    const { conversionId, runId, created } = await startConversion(client, parsed.data, start);
+    const body = { conversionId, runId, created, ...links(conversionId) };
+    res.location(body.statusUrl).status(created ? 201 : 200).json(body);
   });
 
   // 1,000 items of at most ~700 bytes each.
@@ -75,11 +75,12 @@ export function conversionsRouter({ client, namespace, temporalUiUrl, start, sta
     res.json({ items, created: count(201), existing: count(200), failed: items.length - count(201) - count(200) });
   });
 
-  // A closed conversion is read from Temporal's records; a running one is asked (see readConversion).
-  // `Cache-Control: no-cache` asks the workflow even when its last answer is still good.
+  // A closed conversion is read from Temporal's records; a running one is asked (see readConversion),
+  // and its answer reused while its phase is unchanged. The request's Cache-Control decides
+  // otherwise: `no-cache` asks again, `max-age=N` accepts counters at most N seconds old.
   router.get('/v1/conversions/:id', async (req, res) => {
-    const fresh = /\bno-cache\b/i.test(req.get('cache-control') ?? '');
-    const read = await readConversion(client, req.params.id, { cache, fresh, queryTimeoutMs });
+    const { fresh, maxAgeMs } = cacheControl(req.get('cache-control'));
+    const read = await readConversion(client, req.params.id, { cache, fresh, maxAgeMs, queryTimeoutMs });
     if (!read) return sendProblem(res, 404, 'Not Found', `no conversion with id ${req.params.id}`);
     const conversion = { ...read.view, ...links(read.view.conversionId) };
     if (read.unanswered) {
@@ -97,4 +98,11 @@ export function conversionsRouter({ client, namespace, temporalUiUrl, start, sta
   });
 
   return router;
+}
+
+/** The request directives of Cache-Control that GET /v1/conversions/:id honours. */
+function cacheControl(header: string | undefined): { fresh: boolean; maxAgeMs?: number } {
+  const directives = (header ?? '').toLowerCase().split(',').map((d) => d.trim());
+  const maxAge = directives.map((d) => /^max-age=(\d+)$/.exec(d)?.[1]).find((v) => v !== undefined);
+  return { fresh: directives.includes('no-cache'), ...(maxAge !== undefined ? { maxAgeMs: Number(maxAge) * 1000 } : {}) };
 }

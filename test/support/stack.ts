@@ -39,6 +39,8 @@ export interface StackOptions {
   /** Another Temporal server than the shared one (a test that stops and restarts it). */
   temporalAddress?: string;
   apiToken?: string;
+  /** As under `npm start`: the API's client shares the worker's connection and starts eagerly. */
+  eagerStart?: boolean;
 }
 
 export async function startStack(
@@ -61,7 +63,8 @@ export async function startStack(
     ...sandboxOptions,
   });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection: stackOptions.eagerStart ? nativeConnection : connection });
   const taskQueue = `test-${randomUUID()}`;
   const callbackSecret = randomBytes(24).toString('base64url');
   // Laid out like the default WAV_OUTPUT_DIR (.data/wav): a dot directory on the path.
@@ -69,7 +72,7 @@ export async function startStack(
   const outputDir = join(outputRoot, '.data', 'wav');
   const logger = pino({ level: 'silent' });
   const metrics = new Metrics();
-  const startOptions = { taskQueue, defaultPollIntervalSeconds: 60, startedBy: 'test', input };
+  const startOptions = { taskQueue, defaultPollIntervalSeconds: 60, startedBy: 'test', input, eagerStart: stackOptions.eagerStart };
   const server = await listen(
     createApp({
       client,
@@ -85,7 +88,6 @@ export async function startStack(
     0,
     '127.0.0.1',
   );
-  const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace: 'default',

@@ -6,7 +6,7 @@ const key = { runId: 'r1', phase: 'waiting' as const, historyLength: 10 };
 
 function cacheAt(start = 0) {
   const clock = { now: start };
-  return { cache: new StatusCache(60_000, 2, () => clock.now), clock };
+  return { cache: new StatusCache(2, () => clock.now), clock };
 }
 
 test('an answer is reused while the run, the phase and the history are unchanged, however old', () => {
@@ -16,14 +16,17 @@ test('an answer is reused while the run, the phase and the history are unchanged
   expect(cache.get('c', key)?.status.polls).toBe(1);
 });
 
-test('a grown history is served from the cache only while the answer is younger than the max age', () => {
+test('within a phase a grown history keeps the answer, unless the caller wants it younger than a max age', () => {
   const { cache, clock } = cacheAt();
   cache.set('c', key, status(1));
   const grown = { ...key, historyLength: 14 };
   clock.now += 59_999;
   expect(cache.get('c', grown)?.status.polls).toBe(1);
+  expect(cache.get('c', grown, 60_000)?.status.polls).toBe(1);
   clock.now += 1;
-  expect(cache.get('c', grown)).toBeUndefined();
+  expect(cache.get('c', grown, 60_000)).toBeUndefined();
+  expect(cache.get('c', key, 60_000)?.status.polls).toBe(1);
+  expect(cache.get('c', grown)?.status.polls).toBe(1);
 });
 
 test('a new phase or a new run always asks again', () => {
