@@ -91,6 +91,7 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 async function* historyEvents(client: Client, workflowId: string, firstRunId: string, settleMs: number): AsyncGenerator<{ runId: string; event: HistoryEvent }> {
   let runId = firstRunId;
   let nextPageToken: Uint8Array | undefined;
+  let failingSince: number | undefined;
   for (;;) {
     let events: HistoryEvent[];
     try {
@@ -103,9 +104,11 @@ async function* historyEvents(client: Client, workflowId: string, firstRunId: st
       });
       events = response.history?.events ?? [];
       nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
+      failingSince = undefined;
     } catch (err) {
-      // Temporal unreachable for a moment (a restart): read again from the same place.
-      if (!isGrpcServiceError(err) || !RETRIED_CODES.includes(Number(err.code))) throw err;
+      // Temporal unreachable for a moment (a restart): read again from the same place, for a while.
+      failingSince ??= Date.now();
+      if (!isGrpcServiceError(err) || !RETRIED_CODES.includes(Number(err.code)) || Date.now() - failingSince > UNREACHABLE_FOR_MS) throw err;
       await sleep(1_000);
       continue;
     }
@@ -123,6 +126,8 @@ async function* historyEvents(client: Client, workflowId: string, firstRunId: st
 
 /** gRPC UNAVAILABLE and DEADLINE_EXCEEDED. */
 const RETRIED_CODES = [14, 4];
+/** How long Temporal may stay unreachable before the watch gives up. */
+const UNREACHABLE_FOR_MS = 60_000;
 
 /** The search attributes a run starts with, or an upsert sets; undefined for other events. */
 function searchAttributesOf(event: HistoryEvent) {

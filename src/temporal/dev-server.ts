@@ -61,8 +61,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const args = ['server', 'start-dev', '--ip', host, '--port', String(options.port), '--namespace', options.namespace, '--log-level', 'warn'];
   if (options.uiPort === null) args.push('--headless');
-  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   else args.push('--ui-port', String(options.uiPort));
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   if (options.dbFile) {
     await mkdir(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
