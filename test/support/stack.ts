@@ -36,7 +36,7 @@ export interface TestStack {
   leftovers(conversionId: string): Promise<string[]>;
   /** Everything the store holds under a conversion's name (committed file included). */
   holdings(conversionId: string): Promise<string[]>;
-  /** Stops the stack's worker only: the API then runs with no worker polling its task queue. */
+  /** Stops the worker alone: the API keeps answering, with no worker polling the task queue. */
   stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -57,6 +57,8 @@ export interface StackOptions {
   allowedHosts?: string[];
   /** The receiver's callback budget per conversion (default: the configuration's). */
   callbackLimit?: CallbackLimit;
+  /** As under `npm start`: the API's client shares the worker's connection and starts eagerly. */
+  eagerStart?: boolean;
 }
 
 export async function startStack(
@@ -79,7 +81,8 @@ export async function startStack(
     ...sandboxOptions,
   });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection: stackOptions.eagerStart ? nativeConnection : connection });
   const taskQueue = `test-${randomUUID()}`;
   const callbackSecret = randomBytes(24).toString('base64url');
   // Laid out like the default WAV_OUTPUT_DIR (.data/wav): a dot directory on the path.
@@ -88,7 +91,7 @@ export async function startStack(
   const store = stackOptions.store === 's3' ? testS3Store() : new FileStore(outputDir);
   const logger = pino({ level: 'silent' });
   const metrics = new Metrics();
-  const startOptions = { taskQueue, defaultPollIntervalSeconds: 60, startedBy: 'test', input };
+  const startOptions = { taskQueue, defaultPollIntervalSeconds: 60, startedBy: 'test', input, eagerStart: stackOptions.eagerStart };
   const server = await listen(
     createApp({
       client,
@@ -106,7 +109,6 @@ export async function startStack(
     0,
     '127.0.0.1',
   );
-  const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace: 'default',
