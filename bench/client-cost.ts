@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { getConversion, startConversion, waitForConversion, watchConversion, type StartOptions } from '../src/client';
+import { startConversion, waitForConversion, type StartOptions } from '../src/client';
 import { FileStore } from '../src/download';
 import { ProviderClient } from '../src/provider';
 import { startSandbox } from '../src/sandbox';
@@ -12,9 +12,9 @@ import { createApp, listen } from '../src/server';
 import { freePort, installTemporalRuntime, obtainTemporalCli, startDevServer } from '../src/temporal';
 import { createWorker } from '../src/worker';
 import type { Phase } from '../src/workflows';
-import { countingClient, type CountingClient } from '../test/support/rpc-counter';
 import { sampleSum, scrape, type Sample } from '../test/support/prometheus';
 import { projectDir, round, say, sleep, table } from './support';
+import { connectWatchers, perPath, snapshot, watchOnAllPaths, WATCH_PATHS as PATHS, type WatchCost as PathCost, type WatchPath as Path, type WatchSnapshot as Snapshot } from './watchers';
 
 /**
  * `npm run bench:client`: what a client costs Temporal while it follows a conversion, counted in
@@ -36,15 +36,6 @@ const WAIT_SECONDS = Number(process.env.BENCH_WAIT_SECONDS ?? 120);
 const EAGER_CONVERSIONS = Number(process.env.BENCH_EAGER_CONVERSIONS ?? 20);
 const TASK_QUEUE = 'wavflow-bench-client';
 const STEADY_AFTER_MS = 10_000;
-
-type Path = 'cliWaitBefore' | 'cliWaitAfter' | 'apiPollBefore' | 'apiPollAfter';
-const PATHS: Path[] = ['cliWaitBefore', 'cliWaitAfter', 'apiPollBefore', 'apiPollAfter'];
-
-interface PathCost {
-  queries: number;
-  rpcs: number;
-  byMethod: Record<string, number>;
-}
 
 interface ScenarioCost {
   seconds: number;
@@ -126,7 +117,7 @@ async function main(): Promise<void> {
       await running;
     });
 
-    const watchers = Object.fromEntries(await Promise.all(PATHS.map(async (p) => [p, await countingClient(temporal.address)] as const))) as Record<Path, CountingClient>;
+    const watchers = await connectWatchers(temporal.address);
     for (const w of Object.values(watchers)) cleanups.push(() => w.close());
     const pollingApi = await appFor(watchers.apiPollAfter.client, { taskQueue: TASK_QUEUE });
     cleanups.push(() => pollingApi.close());
@@ -142,33 +133,16 @@ async function main(): Promise<void> {
       let waitingFrom: { at: number; counts: Snapshot } | undefined;
       let waitingTo: { at: number; counts: Snapshot } | undefined;
       let steadyTimer: NodeJS.Timeout | undefined;
-      await Promise.all([
-        legacyWatch(watchers.cliWaitBefore.client, conversionId),
-        watchConversion(
-          watchers.cliWaitAfter.client,
-          conversionId,
-          (phase: Phase) => {
-            if (phase === 'waiting') {
-              waitingEntered = Date.now();
-              steadyTimer = setTimeout(() => (waitingFrom = { at: Date.now(), counts: snapshot(watchers) }), STEADY_AFTER_MS);
-            }
-            if (phase === 'downloading') {
-              clearTimeout(steadyTimer);
-              waitingTo = { at: Date.now(), counts: snapshot(watchers) };
-            }
-          },
-          { onDownload: () => {} },
-        ),
-        pollEverySecond(async () => {
-          const view = await getConversion(watchers.apiPollBefore.client, conversionId);
-          return view?.workflowStatus !== 'RUNNING';
-        }),
-        pollEverySecond(async () => {
-          const response = await fetch(`${pollingApi.url}/v1/conversions/${conversionId}`);
-          const body = (await response.json()) as { workflowStatus?: string };
-          return response.status === 200 && body.workflowStatus !== 'RUNNING';
-        }),
-      ]);
+      await watchOnAllPaths(watchers, conversionId, pollingApi.url, (phase: Phase) => {
+        if (phase === 'waiting') {
+          waitingEntered = Date.now();
+          steadyTimer = setTimeout(() => (waitingFrom = { at: Date.now(), counts: snapshot(watchers) }), STEADY_AFTER_MS);
+        }
+        if (phase === 'downloading') {
+          clearTimeout(steadyTimer);
+          waitingTo = { at: Date.now(), counts: snapshot(watchers) };
+        }
+      });
       await settled(handle);
       const seconds = (Date.now() - started) / 1000;
       const after = snapshot(watchers);
@@ -199,43 +173,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** v0.1.0's watchConversion, kept as the baseline: the status query every 500 ms until result() settles. */
-async function legacyWatch(client: Client, conversionId: string): Promise<void> {
-  const result = client.workflow.getHandle(conversionId).result();
-  let closed = false;
-  const done = result.then(
-    () => (closed = true),
-    () => (closed = true),
-  );
-  while (!closed) {
-    await getConversion(client, conversionId).catch(() => undefined);
-    await Promise.race([done, sleep(500)]);
-  }
-  await getConversion(client, conversionId).catch(() => undefined);
-}
-
-/** A client that asks once a second (from the start of one request to the next) until `ask` says done. */
-async function pollEverySecond(ask: () => Promise<boolean>): Promise<void> {
-  for (;;) {
-    const started = Date.now();
-    if (await ask().catch(() => false)) return;
-    await sleep(Math.max(0, 1_000 - (Date.now() - started)));
-  }
-}
-
 const settled = (handle: WorkflowHandle) => handle.result().catch(() => undefined);
-
-type Snapshot = Record<Path, Record<string, number>>;
-const snapshot = (watchers: Record<Path, CountingClient>): Snapshot => Object.fromEntries(PATHS.map((p) => [p, watchers[p].counts()])) as Snapshot;
-
-function perPath(from: Snapshot, to: Snapshot): Record<Path, PathCost> {
-  return Object.fromEntries(
-    PATHS.map((p) => {
-      const byMethod = Object.fromEntries(Object.entries(to[p]).map(([m, n]) => [m, n - (from[p][m] ?? 0)]).filter(([, n]) => Number(n) > 0)) as Record<string, number>;
-      return [p, { queries: byMethod.QueryWorkflow ?? 0, rpcs: Object.values(byMethod).reduce((a, b) => a + b, 0), byMethod }];
-    }),
-  ) as Record<Path, PathCost>;
-}
 
 const queryActions = (samples: Sample[]) => sampleSum(samples, 'action', { action_type: 'grpc_QueryWorkflow' });
 
