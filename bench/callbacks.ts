@@ -10,7 +10,7 @@ import { createApp, listen } from '../src/server';
 import { freePort, obtainTemporalCli, startDevServer } from '../src/temporal';
 import { providerCallbackSignal } from '../src/workflows';
 import { measure, type Round } from './measure';
-import { median, projectDir, quantile, say } from './support';
+import { cpuSeconds, median, projectDir, quantile, say } from './support';
 
 /**
  * `npm run bench:callbacks`: the receiver (HTTP → verify → validate → signal → 200) against raw
@@ -72,6 +72,16 @@ async function main(): Promise<void> {
         load.once('message', (m: Round | { error: string }) => ('error' in m ? fail(new Error(m.error)) : done(m)));
         load.send({ urls, requests: REQUESTS, concurrency: CONCURRENCY });
       });
+    // CPU per request of each process over a round: where the receiver's extra time goes.
+    const cpu = () => ({ 'temporal server': cpuSeconds(temporal.pid ?? NaN), 'bench (receiver or raw client)': cpuSeconds(process.pid), 'provider load': cpuSeconds(load.pid ?? NaN) });
+    const cpuUsPerRequest: Record<'receiver' | 'raw', Record<string, number[]>> = { receiver: {}, raw: {} };
+    const timed = async (side: 'receiver' | 'raw', go: () => Promise<Round>) => {
+      const before = cpu();
+      const result = await go();
+      const after = cpu();
+      for (const [name, v] of Object.entries(after)) (cpuUsPerRequest[side][name] ??= []).push((1e6 * (v - before[name as keyof typeof before])) / REQUESTS);
+      return result;
+    };
     const raw = async (i: number) => {
       const b = body(i);
       await (handles[i % WORKFLOWS] as WorkflowHandle).signal(providerCallbackSignal, { taskId: b.data.task_id, code: b.code, msg: b.msg, audioWavUrl: b.data.audio_wav_url });
@@ -83,8 +93,8 @@ async function main(): Promise<void> {
     const rawRounds: Round[] = [];
     const receiverRounds: Round[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
-      rawRounds.push(await round(raw));
-      receiverRounds.push(await receiverRound());
+      rawRounds.push(await timed('raw', () => round(raw)));
+      receiverRounds.push(await timed('receiver', receiverRound));
       say(`round ${r}: raw ${rawRounds.at(-1)?.perSec.toFixed(0)}/s, receiver ${receiverRounds.at(-1)?.perSec.toFixed(0)}/s`);
     }
 
@@ -100,6 +110,9 @@ async function main(): Promise<void> {
       p99Ms: round1(quantile(latencies, 0.99)),
       rawP50Ms: round1(quantile(rawLatencies, 0.5)),
       rawP99Ms: round1(quantile(rawLatencies, 0.99)),
+      cpuUsPerRequest: Object.fromEntries(
+        (['receiver', 'raw'] as const).map((side) => [side, Object.fromEntries(Object.entries(cpuUsPerRequest[side]).map(([name, v]) => [name, Math.round(median(v))]))]),
+      ),
       requestsPerRound: REQUESTS,
       rounds: ROUNDS,
       concurrency: CONCURRENCY,
@@ -113,6 +126,9 @@ async function main(): Promise<void> {
     ];
     console.log(`\ncallbacks at concurrency ${CONCURRENCY}, ${REQUESTS} requests x ${ROUNDS} rounds each\n`);
     for (const [name, value, note] of rows) console.log(`${name.padEnd(42)} ${value.padStart(10)}  ${note}`);
+    for (const name of Object.keys(figures.cpuUsPerRequest.receiver ?? {})) {
+      console.log(`CPU µs per request, ${name}`.padEnd(43) + `${String(figures.cpuUsPerRequest.receiver?.[name]).padStart(10)}  raw ${figures.cpuUsPerRequest.raw?.[name]}`);
+    }
     console.log(JSON.stringify(figures));
     load.kill();
   } finally {

@@ -31,6 +31,11 @@ export interface PipelineOptions {
   serverLogLevel: string;
   /** The SDK's own log level in the worker processes. */
   workerLogLevel: 'ERROR' | 'WARN' | 'INFO';
+  /**
+   * Worker Versioning for every worker, wavflow's and the baseline's alike: each worker process a
+   * deployment of its own whose build makes itself current, as `wavflow worker` does in production.
+   */
+  versioned: boolean;
 }
 
 export interface WorkerHandle {
@@ -116,6 +121,7 @@ export async function startPipelineStack(options: PipelineOptions): Promise<Pipe
         tuning: options.tuning,
         timedStore: false,
         logLevel: options.workerLogLevel,
+        ...(options.versioned ? { deployment: { deploymentName: `bench-${run}-${label}`, buildId: 'bench' } } : {}),
       };
       const { child } = await fork('worker-process.js', { WAVFLOW_BENCH_WORKER: JSON.stringify(config) }, `worker-${label}`);
       workers.set(child.pid, `worker-${label}`);

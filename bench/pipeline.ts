@@ -30,13 +30,15 @@ const ONLY = process.env.BENCH_ONLY?.split(',');
 const only = async <T>(phase: string, run: () => Promise<T>) => (!ONLY || ONLY.includes(phase) ? run() : undefined);
 /** The provider's real quota (2/s) would make every figure a measure of it; the bench lifts it. */
 const PROVIDER_RATE = env('BENCH_PROVIDER_RATE_PER_SECOND', 1_000);
+/** Both sides' workers versioned as in production (BENCH_VERSIONED=false: both unversioned). */
+const VERSIONED = process.env.BENCH_VERSIONED !== 'false';
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
   if (process.platform !== 'linux') throw new Error('npm run bench reads /proc for CPU time and memory: Linux only');
   const config = loadConfig();
   const tuning = workerTuning(config);
-  const stack = await startPipelineStack({ providerRatePerSecond: PROVIDER_RATE, tuning, serverLogLevel: config.LOG_LEVEL, workerLogLevel: 'INFO' });
+  const stack = await startPipelineStack({ providerRatePerSecond: PROVIDER_RATE, tuning, serverLogLevel: config.LOG_LEVEL, workerLogLevel: 'INFO', versioned: VERSIONED });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stack.close().finally(() => process.exit(130)));
   let report;
   try {
