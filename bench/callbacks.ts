@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { fork } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import pino from 'pino';
 import { startConversion } from '../src/client';
 import { callbackSignature } from '../src/provider';
-import { createApp, listen } from '../src/server';
 import { freePort, obtainTemporalCli, startDevServer } from '../src/temporal';
+import type { ServerProcessConfig } from './server-process';
 import { providerCallbackSignal } from '../src/workflows';
 import { measure, type Round } from './measure';
-import { cpuSeconds, median, projectDir, quantile, say } from './support';
+import { cpuSeconds, forkChild, median, projectDir, quantile, say, stopChild } from './support';
 
 /**
  * `npm run bench:callbacks`: the receiver (HTTP → verify → validate → signal → 200) against raw
@@ -35,24 +35,28 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   const secret = randomBytes(32).toString('base64url');
-  // Logging stays on, as in production, but into /dev/null: its cost is measured, not the terminal's.
-  const devNull = await open('/dev/null', 'w');
-  const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'info' }, pino.destination({ fd: devNull.fd, sync: false }));
-  const server = await listen(
-    createApp({
-      client,
-      namespace: 'default',
-      callbackSecret: secret,
-      temporalUiUrl: 'http://127.0.0.1:8233',
-      start: { taskQueue: 'bench-no-worker' },
-      logger,
-      // Thousands of callbacks to 100 conversions measure the signal path; the per-conversion
-      // budget (made for a provider's few) would answer most of them 429 instead.
-      callbackLimit: { burst: Number.MAX_SAFE_INTEGER, refillSeconds: 1 },
-    }),
-    0,
-    '127.0.0.1',
+  // The receiver in a process of its own, as in production: its CPU time is then its own, and
+  // BENCH_PROFILE_DIR profiles it alone (node --cpu-prof).
+  const workDir = await mkdtemp(join(tmpdir(), 'wavflow-bench-callbacks-'));
+  const serverConfig: ServerProcessConfig = {
+    temporalAddress: temporal.address,
+    callbackSecret: secret,
+    start: { taskQueue: 'bench-no-worker' },
+    // Logging stays on, as in production, but into /dev/null: its cost is measured, not the terminal's.
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+    // Thousands of callbacks to 100 conversions measure the signal path; the per-conversion
+    // budget (made for a provider's few) would answer most of them 429 instead.
+    callbackLimit: { burst: Number.MAX_SAFE_INTEGER, refillSeconds: 1 },
+  };
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const receiver = await forkChild<{ type: 'ready'; url: string }>(
+    join(__dirname, 'server-process.js'),
+    { WAVFLOW_BENCH_SERVER: JSON.stringify(serverConfig) },
+    join(workDir, 'server.log'),
+    120_000,
+    profile,
   );
+  const server = { url: receiver.ready.url, close: () => stopChild(receiver.child) };
   try {
     say(`starting ${WORKFLOWS} conversions to signal (no worker: they only record signals)`);
     const run = randomBytes(4).toString('hex');
@@ -73,7 +77,12 @@ async function main(): Promise<void> {
         load.send({ urls, requests: REQUESTS, concurrency: CONCURRENCY });
       });
     // CPU per request of each process over a round: where the receiver's extra time goes.
-    const cpu = () => ({ 'temporal server': cpuSeconds(temporal.pid ?? NaN), 'bench (receiver or raw client)': cpuSeconds(process.pid), 'provider load': cpuSeconds(load.pid ?? NaN) });
+    const cpu = () => ({
+      'temporal server': cpuSeconds(temporal.pid ?? NaN),
+      receiver: cpuSeconds(receiver.child.pid),
+      'raw client (bench)': cpuSeconds(process.pid),
+      'provider load': cpuSeconds(load.pid ?? NaN),
+    });
     const cpuUsPerRequest: Record<'receiver' | 'raw', Record<string, number[]>> = { receiver: {}, raw: {} };
     const timed = async (side: 'receiver' | 'raw', go: () => Promise<Round>) => {
       const before = cpu();
@@ -135,7 +144,7 @@ async function main(): Promise<void> {
     await server.close();
     await connection.close();
     await temporal.stop();
-    await devNull.close();
+    await rm(workDir, { recursive: true, force: true });
   }
 }
 

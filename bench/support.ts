@@ -58,9 +58,15 @@ export interface Child {
  * Forks a compiled bench script with `env`, its output into `logFile`, and waits for its first
  * message of type `ready` (returned), or fails with the end of its log if it exits first.
  */
-export async function forkChild<Ready extends { type: 'ready' }>(script: string, env: NodeJS.ProcessEnv, logFile: string, timeoutMs = 120_000): Promise<{ child: Child; ready: Ready }> {
+export async function forkChild<Ready extends { type: 'ready' }>(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  timeoutMs = 120_000,
+  execArgv: string[] = [],
+): Promise<{ child: Child; ready: Ready }> {
   const log = openSync(logFile, 'a');
-  const proc = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', log, log, 'ipc'] });
+  const proc = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', log, log, 'ipc'], execArgv: [...process.execArgv, ...execArgv] });
   closeSync(log);
   const child: Child = {
     process: proc,
