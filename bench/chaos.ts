@@ -33,7 +33,7 @@ const program = new Command('chaos')
   .option('--temporal-restarts <n>', 'restarts of the Temporal dev server (CHAOS_TEMPORAL_RESTARTS)', count(0), Number(env('CHAOS_TEMPORAL_RESTARTS') ?? 1))
   .option('--forged-per-second <n>', 'forged callbacks per second (CHAOS_FORGED_PER_SECOND)', positive, Number(env('CHAOS_FORGED_PER_SECOND') ?? 5))
   .option('--start-per-second <n>', 'conversions started per second (CHAOS_START_PER_SECOND)', positive, Number(env('CHAOS_START_PER_SECOND') ?? 4))
-  .option('--poll-interval <seconds>', 'record-info poll interval (CHAOS_POLL_INTERVAL_SECONDS)', positive, Number(env('CHAOS_POLL_INTERVAL_SECONDS') ?? 2))
+  .option('--poll-interval <seconds>', 'record-info poll interval, at least 5 (CHAOS_POLL_INTERVAL_SECONDS)', positive, Number(env('CHAOS_POLL_INTERVAL_SECONDS') ?? 5))
   .option('--time-scale <x>', "scale of the provider's callback retry schedule (CHAOS_TIME_SCALE)", positive, Number(env('CHAOS_TIME_SCALE') ?? 0.02))
   .option('--timeout <seconds>', 'after this, running conversions count as stuck (CHAOS_TIMEOUT_SECONDS)', positive, env('CHAOS_TIMEOUT_SECONDS') === undefined ? undefined : Number(env('CHAOS_TIMEOUT_SECONDS')))
   .option('--keep', 'keep the working directory (CHAOS_KEEP=1)', env('CHAOS_KEEP') === '1');

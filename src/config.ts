@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEADLINE_MS, POLL_INTERVAL_MS, secondsWithin } from './workflows/input';
 
 /**
  * Every environment variable wavflow reads, validated once at start. The README's configuration
@@ -38,8 +39,8 @@ export const configSchema = z.object({
   PROVIDER_RETRY_BASE_MS: positiveInt.default(2000).describe('First delay before retrying a rate-limited or failed provider call; doubles per attempt (max 2 min), with jitter.'),
   CONFIRM_CALLBACKS: bool.default(true).describe('Confirm each success callback with one record-info call and download the URL it gives.'),
 
-  POLL_INTERVAL_SECONDS: z.coerce.number().positive().default(30).describe('Default record-info poll interval while no callback has answered.'),
-  CONVERSION_DEADLINE_SECONDS: z.coerce.number().positive().default(3600).describe('Default overall wait for a terminal answer.'),
+  POLL_INTERVAL_SECONDS: z.coerce.number().pipe(secondsWithin(POLL_INTERVAL_MS)).default(30).describe('Default record-info poll interval while no callback has answered (5 to 3600: the provider allows 20 requests per 10 s for all conversions together).'),
+  CONVERSION_DEADLINE_SECONDS: z.coerce.number().pipe(secondsWithin(DEADLINE_MS)).default(3600).describe('Default overall wait for a terminal answer (at most 7 days).'),
   WAV_OUTPUT_DIR: z.string().min(1).default('.data/wav').describe('Directory where finished WAV files are written.'),
   DOWNLOAD_MAX_BYTES: positiveInt.default(4 * 1024 ** 3).describe('Larger WAV files end with DownloadTooLarge.'),
   DOWNLOAD_MIN_FREE_BYTES: z.coerce.number().int().min(0).default(256 * 1024 ** 2).describe('Free disk that must remain after a download; below it the download waits and retries (InsufficientStorage).'),

@@ -1,6 +1,8 @@
 import { FailureType } from '../failures';
 import type { ProviderCallback } from '../provider/types';
 import { interpretCallback, type Answer } from './answers';
+import { checkCarried } from './carried-status';
+import { checkInput } from './input';
 import {
   DEFAULT_DEADLINE_MS,
   DEFAULT_HISTORY_EVENT_LIMIT,
@@ -78,6 +80,40 @@ export function initialStatus(input: ConversionInput, workflowId: string, startT
 /** The status a continued run starts from: the previous run's, one run more. */
 export function continuedStatus(carried: ConversionStatus): ConversionStatus {
   return { ...carried, runs: carried.runs + 1 };
+}
+
+/** What Temporal says of this run. */
+export interface RunInfo {
+  workflowId: string;
+  startTime: Date;
+  continuedFromExecutionRunId?: string | undefined;
+}
+
+/** The input a run works with and the status it starts from; `invalid` names what is wrong with the input. */
+export interface StartingPoint {
+  input: ConversionInput;
+  status: ConversionStatus;
+  invalid?: string;
+}
+
+/**
+ * Where a run starts. With `check` (runs started on 0.2 or later) the input is checked first,
+ * and a carried state is taken only from this conversion's own continue-as-new. A bad input
+ * leaves nothing of itself in the status but the failure.
+ */
+export function startingPoint(value: unknown, run: RunInfo, check: boolean): StartingPoint {
+  const fresh = (input: ConversionInput) => initialStatus(input, run.workflowId, run.startTime);
+  if (!check) {
+    const input = value as ConversionInput;
+    return { input, status: input.carried ? continuedStatus(input.carried) : fresh(input) };
+  }
+  const checked = checkInput(value);
+  if (!checked.ok) return { input: {}, status: fresh({}), invalid: checked.error };
+  const { carried, ...input } = checked.input;
+  if (carried === undefined) return { input, status: fresh(input) };
+  const state = checkCarried(carried, run);
+  if (!state.ok) return { input, status: fresh(input), invalid: state.error };
+  return { input: checked.input, status: continuedStatus(state.status) };
 }
 
 export class ConversionState {

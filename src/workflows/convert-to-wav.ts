@@ -16,7 +16,7 @@ import type { Activities } from '../activities';
 import { FailureType } from '../failures';
 import { applicationFailureType, expiredUrlMessage, failureOf } from './activity-errors';
 import { interpretRecord, type Answer } from './answers';
-import { continuedStatus, ConversionState, initialStatus, isFatalPollFailure, waitSettings, type Decided } from './conversion-state';
+import { ConversionState, isFatalPollFailure, startingPoint, waitSettings, type Decided } from './conversion-state';
 import {
   DEFAULT_DOWNLOAD_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_PROVIDER_CALL_TIMEOUT_MS,
@@ -31,6 +31,8 @@ import {
   type ConversionSinks,
   type Phase,
 } from './messages';
+import { readCallbackSignal, readCallbackSignalAsBefore, readMalformedSignal } from './signals';
+import { commandChanges } from './versions';
 
 const { conversionMetrics } = proxySinks<ConversionSinks>();
 
@@ -40,22 +42,31 @@ const { conversionMetrics } = proxySinks<ConversionSinks>();
  */
 export async function convertToWav(input: ConversionInput): Promise<ConversionResult> {
   const info = workflowInfo();
-  const conversion = new ConversionState(
-    input.carried ? continuedStatus(input.carried) : initialStatus(input, info.workflowId, info.startTime),
-    waitSettings(input),
-    {
-      ignored: (reason, callback) => {
-        conversionMetrics.callbackIgnored(reason);
-        log.info('callback ignored', { reason, callbackTaskId: callback.taskId, code: callback.code });
-      },
-      decided: (answer, source) => log.info('answer decided', { kind: answer.kind, source }),
+  const changes = commandChanges();
+  const start = startingPoint(input, info, changes.has('checked-inputs'));
+  const conversion = new ConversionState(start.status, waitSettings(start.input), {
+    ignored: (reason, callback) => {
+      conversionMetrics.callbackIgnored(reason);
+      log.info('callback ignored', { reason, callbackTaskId: callback.taskId, code: callback.code });
     },
-  );
+    decided: (answer, source) => log.info('answer decided', { kind: answer.kind, source }),
+  });
   const { status } = conversion;
-  const { submitConversion, pollConversion, downloadWav } = activitiesFor(input, info.taskQueue);
+  const { submitConversion, pollConversion, downloadWav } = activitiesFor(start.input, info.taskQueue);
 
-  setHandler(providerCallbackSignal, (callback) => conversion.onCallback(callback));
-  setHandler(malformedCallbackSignal, (malformed) => conversion.onMalformed(malformed));
+  // Signals are read, never trusted: one that cannot be read is kept as a malformed callback.
+  const readCallback = changes.has('checked-inputs') ? readCallbackSignal : readCallbackSignalAsBefore;
+  setHandler(providerCallbackSignal, (value: unknown) => {
+    const read = readCallback(value);
+    if (read.ok) return conversion.onCallback(read.callback);
+    conversionMetrics.malformedSignal();
+    conversion.onMalformed(read.malformed);
+  });
+  setHandler(malformedCallbackSignal, (value: unknown) => {
+    const { malformed, readable } = readMalformedSignal(value);
+    if (!readable) conversionMetrics.malformedSignal();
+    conversion.onMalformed(malformed);
+  });
   setHandler(statusQuery, () => status);
 
   const enter = (phase: Phase, details: string) => {
@@ -92,7 +103,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
 
   const submit = async (): Promise<string> => {
     setCurrentDetails('**submitting** to the provider');
-    const submitted = await submitConversion({ conversionId: info.workflowId, taskId: input.taskId, audioId: input.audioId }).catch(failWith(FailureType.ProviderUnavailable));
+    const submitted = await submitConversion({ conversionId: info.workflowId, taskId: start.input.taskId, audioId: start.input.audioId }).catch(failWith(FailureType.ProviderUnavailable));
     conversion.onSubmitted(submitted);
     upsertSearchAttributes([{ key: WavProviderTaskId, value: submitted.taskId }]);
     enter('waiting', `**waiting** for provider task \`${submitted.taskId}\`${submitted.adopted ? ' (adopted after 409)' : ''}`);
@@ -103,7 +114,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   const waitForAnswer = async (wavTaskId: string): Promise<Decided> => {
     while (!conversion.decided) {
       if (conversion.shouldContinueAsNew(workflowInfo())) {
-        return continueAsNew<typeof convertToWav>({ ...input, carried: status });
+        return continueAsNew<typeof convertToWav>({ ...start.input, carried: status });
       }
       const wait = conversion.nextWait();
       setCurrentDetails(conversion.waitingDetails(wavTaskId));
@@ -142,8 +153,9 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   };
 
   try {
+    if (start.invalid !== undefined) fail(FailureType.InvalidConversionInput, start.invalid);
     const wavTaskId = status.wavTaskId ?? (await submit());
-    if (input.carried) {
+    if (start.input.carried) {
       upsertSearchAttributes([
         { key: WavProviderTaskId, value: wavTaskId },
         { key: WavStatus, value: status.phase },

@@ -9,9 +9,9 @@ export interface ConversionInput {
   taskId?: string;
   /** The source track id (provider's `audioId`). */
   audioId?: string;
-  /** Delay between record-info polls while no callback has answered. Default 30 s. */
+  /** Delay between record-info polls while no callback has answered: 5 s to 1 h, default 30 s (bounds in ./input). */
   pollIntervalMs?: number;
-  /** Overall wait for a terminal answer before ConversionTimedOut. Default 1 h. */
+  /** Overall wait for a terminal answer before ConversionTimedOut: at most 7 days, default 1 h. */
   deadlineMs?: number;
   /**
    * Confirm a successful callback with one record-info call and download the URL record-info
@@ -29,7 +29,7 @@ export interface ConversionInput {
   providerCallTimeoutMs?: number;
   /** Who started it (api, cli, code, demo), shown in the Temporal UI. */
   startedBy?: string;
-  /** Set by continue-as-new: the state of the previous run, carried over. */
+  /** Set by continue-as-new: the state of the previous run, carried over. A start that brings it is refused. */
   carried?: ConversionStatus;
 }
 
@@ -143,6 +143,8 @@ export interface ConversionSinks extends Sinks {
   conversionMetrics: {
     ended(outcome: 'completed' | 'failed' | 'cancelled', failureType?: string): void;
     callbackIgnored(reason: IgnoredCallback['reason']): void;
+    /** A signal that could not be read as a callback (it is kept as a malformed one). */
+    malformedSignal(): void;
   };
 }
 

@@ -69,7 +69,7 @@ test('a callback answers the conversion and the verified WAV is on disk', async 
 test('polling answers the conversion when the provider never sends the callback', async () => {
   const audioId = uniqueId('by-poll');
   stack.sandbox.setScenario(audioId, { callback: 'drop' });
-  const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 0.3 });
+  const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 5 });
 
   const result = await waitForConversion(stack.client, conversionId);
 
