@@ -6,7 +6,7 @@ import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/temporal/dev-server';
 import { searchAttributeNames } from '../../src/workflows';
 
 /**
- * The production compose file, validated by Debian's docker-compose (installed by .ci/run): no
+ * The production compose file, validated by Debian's docker-compose (installed by npm test's first step, test/support/debian-tools.js): no
  * container engine runs here, so `config` is as far as a test can take it.
  */
 const root = resolve(__dirname, '../..');
@@ -24,7 +24,7 @@ const secrets = {
 };
 
 function compose(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  if (!existsSync('/usr/bin/docker-compose')) throw new Error('docker-compose is missing: run .ci/run or `apt-get install docker-compose`');
+  if (!existsSync('/usr/bin/docker-compose')) throw new Error('docker-compose is missing: npm test installs it (as root), or `apt-get install docker-compose`');
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in secrets))) as Record<string, string>;
   return new Promise((done) =>
     execFile('/usr/bin/docker-compose', ['--project-directory', root, '--env-file', emptyEnvFile, '-f', resolve(root, 'docker-compose.yml'), ...args], { env: { ...clean, ...env } }, (error, stdout, stderr) =>
