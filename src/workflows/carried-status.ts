@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeIssues } from './input';
-import { MAX_URL_REFRESHES, PHASES, type ConversionStatus } from './messages';
+import { MAX_URL_REFRESHES, PHASES, type CarriedDownload, type ConversionStatus } from './messages';
 
 /**
  * The status a run hands to the next one through continue-as-new. Only a run's own
@@ -59,16 +59,28 @@ const statusSchema = z.object({
 
 const carriedStatusSchema = withRenames(statusSchema, RENAMED_FIELDS);
 
-export type CarriedStatus = { ok: true; status: ConversionStatus } | { ok: false; error: string };
+const carriedDownloadSchema = z.object({ url: z.url({ protocol: /^https?$/ }).max(8 * 1024) });
+
+export type CarriedStatus = { ok: true; status: ConversionStatus; download?: CarriedDownload } | { ok: false; error: string };
 
 /**
  * The carried state, if this run may have it: this run continued an earlier one (Temporal says
- * so) of the same conversion, and the state has the shape this code writes.
+ * so) of the same conversion, and the state has the shape this code writes. A carried download
+ * comes only with a carried state, in the downloading phase.
  */
-export function checkCarried(carried: unknown, run: { workflowId: string; continuedFromExecutionRunId?: string | undefined }): CarriedStatus {
+export function checkCarried(
+  { carried, carriedDownload }: { carried?: unknown; carriedDownload?: unknown },
+  run: { workflowId: string; continuedFromExecutionRunId?: string | undefined },
+): CarriedStatus {
+  if (carried === undefined) return { ok: false, error: 'carriedDownload: only with the carried state of the run that was downloading' };
   if (!run.continuedFromExecutionRunId) return { ok: false, error: 'carried: only a continue-as-new of this conversion may carry state' };
   const parsed = carriedStatusSchema.safeParse(carried);
   if (!parsed.success) return { ok: false, error: describeIssues(parsed.error, 'carried') };
-  if (parsed.data.conversionId !== run.workflowId) return { ok: false, error: 'carried.conversionId: not this conversion' };
-  return { ok: true, status: parsed.data as ConversionStatus };
+  const status = parsed.data as ConversionStatus;
+  if (status.conversionId !== run.workflowId) return { ok: false, error: 'carried.conversionId: not this conversion' };
+  if (carriedDownload === undefined) return { ok: true, status };
+  const download = carriedDownloadSchema.safeParse(carriedDownload);
+  if (!download.success) return { ok: false, error: describeIssues(download.error, 'carriedDownload') };
+  if (status.phase !== 'downloading' || !status.wavTaskId) return { ok: false, error: 'carriedDownload: only a run that was downloading may hand a download on' };
+  return { ok: true, status, download: download.data };
 }

@@ -37,6 +37,12 @@ export interface ConversionObserver {
 export interface WaitSettings {
   pollIntervalMs: number;
   confirmCallbacks: boolean;
+  /**
+   * Confirm failure callbacks too (runs started on 0.2 or later): a provider's signature may
+   * cover only the task id and a timestamp, so a replayed one with an altered body must not fail
+   * a conversion that record-info does not say failed.
+   */
+  confirmFailures: boolean;
   historyEventLimit: number;
 }
 
@@ -49,10 +55,12 @@ const KEPT_MALFORMED_BODY = 1024;
 /** Poll failures after which waiting longer cannot help. */
 const FATAL_POLL_FAILURES: readonly string[] = [FailureType.ProviderUnauthorized, FailureType.InsufficientCredits];
 
-export function waitSettings(input: ConversionInput): WaitSettings {
+export function waitSettings(input: ConversionInput, { confirmFailures = false } = {}): WaitSettings {
+  const confirmCallbacks = input.confirmCallbacks ?? true;
   return {
     pollIntervalMs: input.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
-    confirmCallbacks: input.confirmCallbacks ?? true,
+    confirmCallbacks,
+    confirmFailures: confirmCallbacks && confirmFailures,
     historyEventLimit: input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT,
   };
 }
@@ -82,6 +90,12 @@ export function continuedStatus(carried: ConversionStatus): ConversionStatus {
   return { ...carried, runs: carried.runs + 1 };
 }
 
+/** How far this run's history has grown, as Temporal says. */
+export interface HistorySize {
+  historyLength: number;
+  continueAsNewSuggested: boolean;
+}
+
 /** What Temporal says of this run. */
 export interface RunInfo {
   workflowId: string;
@@ -109,17 +123,17 @@ export function startingPoint(value: unknown, run: RunInfo, check: boolean): Sta
   }
   const checked = checkInput(value);
   if (!checked.ok) return { input: {}, status: fresh({}), invalid: checked.error };
-  const { carried, ...input } = checked.input;
-  if (carried === undefined) return { input, status: fresh(input) };
-  const state = checkCarried(carried, run);
+  const { carried, carriedDownload, ...input } = checked.input;
+  if (carried === undefined && carriedDownload === undefined) return { input, status: fresh(input) };
+  const state = checkCarried({ carried, carriedDownload }, run);
   if (!state.ok) return { input, status: fresh(input), invalid: state.error };
-  return { input: checked.input, status: continuedStatus(state.status) };
+  return { input: { ...input, carried: state.status, ...(state.download ? { carriedDownload: state.download } : {}) }, status: continuedStatus(state.status) };
 }
 
 export class ConversionState {
   private answer: Decided | undefined;
-  /** The URL of a success callback awaiting its confirmation by record-info. */
-  private claim: string | undefined;
+  /** What a callback said, awaiting its confirmation by record-info. */
+  private claim: Decided | undefined;
   private confirming = false;
   /** Callbacks that arrive before submit returns cannot be matched to a task id yet. */
   private readonly early: ProviderCallback[] = [];
@@ -137,7 +151,7 @@ export class ConversionState {
     return this.answer;
   }
 
-  /** A success callback waits for record-info to confirm it. */
+  /** A callback waits for record-info to confirm it. */
   get hasClaim(): boolean {
     return this.claim !== undefined;
   }
@@ -182,9 +196,14 @@ export class ConversionState {
     this.status.failure = { type, message };
   }
 
+  /** The history has grown as far as a run may let it: Temporal suggests a new run, or the limit is reached. */
+  historyTooLong({ historyLength, continueAsNewSuggested }: HistorySize): boolean {
+    return historyLength >= this.settings.historyEventLimit || continueAsNewSuggested;
+  }
+
   /** Long waits would grow the history without bound; never while a callback awaits confirmation. */
-  shouldContinueAsNew({ historyLength, continueAsNewSuggested }: { historyLength: number; continueAsNewSuggested: boolean }): boolean {
-    return this.claim === undefined && (historyLength >= this.settings.historyEventLimit || continueAsNewSuggested);
+  shouldContinueAsNew(history: HistorySize): boolean {
+    return this.claim === undefined && this.historyTooLong(history);
   }
 
   /** How long to wait for news before the next poll (never past the deadline); records when that poll is due. */
@@ -200,18 +219,24 @@ export class ConversionState {
     return `**waiting** for provider task \`${wavTaskId}\`: ${callbacks.received} callbacks, ${polls} polls; next poll at ${nextPollAt.slice(11, 19)} UTC`;
   }
 
-  /** Starts confirming the claimed success callback with record-info; false when there is none. */
-  startConfirmation(): boolean {
-    if (this.claim === undefined) return false;
+  /** Starts confirming the claimed callback with record-info: what it claimed, or undefined when there is none. */
+  startConfirmation(): Decided | undefined {
+    const claim = this.claim;
     this.claim = undefined;
-    this.confirming = true;
-    return true;
+    this.confirming = claim !== undefined;
+    return claim;
   }
 
-  /** Record-info's answer to a success callback: its URL wins, credited to the callback. */
-  onConfirmation(answer: Answer): void {
+  /**
+   * Record-info's answer to a callback. A success is record-info's URL, credited to the callback.
+   * A failure the callback reported stands when record-info agrees that the task failed (with the
+   * callback's more specific type); when it disagrees, record-info's answer is the one taken.
+   */
+  onConfirmation(claim: Decided, answer: Answer): void {
     this.confirming = false;
-    if (answer.kind !== 'pending') this.decide(answer, answer.kind === 'success' ? 'callback' : 'poll');
+    if (answer.kind === 'pending') return;
+    if (claim.kind === 'failure') return this.decide(answer.kind === 'failure' ? claim : answer, answer.kind === 'failure' ? 'callback' : 'poll');
+    this.decide(answer, answer.kind === 'success' ? 'callback' : 'poll');
   }
 
   onPollStarted(): void {
@@ -270,7 +295,8 @@ export class ConversionState {
       this.status.callbacks.withoutUrl++;
       return this.ignore(callback, 'no-url');
     }
-    if (candidate.kind === 'success' && this.settings.confirmCallbacks) this.claim = candidate.url;
+    const confirm = candidate.kind === 'success' ? this.settings.confirmCallbacks : this.settings.confirmFailures;
+    if (confirm) this.claim = candidate;
     else this.decide(candidate, 'callback');
   }
 

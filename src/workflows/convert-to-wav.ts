@@ -1,6 +1,7 @@
 import {
   ActivityCancellationType,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
@@ -19,6 +20,7 @@ import { interpretRecord, type Answer } from './answers';
 import { ConversionState, isFatalPollFailure, startingPoint, waitSettings, type Decided } from './conversion-state';
 import {
   DEFAULT_DOWNLOAD_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_PROVIDER_CALL_TIMEOUT_MS,
   malformedCallbackSignal,
   providerCallbackSignal,
@@ -26,6 +28,7 @@ import {
   statusQuery,
   WavProviderTaskId,
   WavStatus,
+  type CarriedDownload,
   type ConversionInput,
   type ConversionResult,
   type ConversionSinks,
@@ -43,8 +46,9 @@ const { conversionMetrics } = proxySinks<ConversionSinks>();
 export async function convertToWav(input: ConversionInput): Promise<ConversionResult> {
   const info = workflowInfo();
   const changes = commandChanges();
+  const bounded = changes.has('bounded-waits');
   const start = startingPoint(input, info, changes.has('checked-inputs'));
-  const conversion = new ConversionState(start.status, waitSettings(start.input), {
+  const conversion = new ConversionState(start.status, waitSettings(start.input, { confirmFailures: bounded }), {
     ignored: (reason, callback) => {
       conversionMetrics.callbackIgnored(reason);
       log.info('callback ignored', { reason, callbackTaskId: callback.taskId, code: callback.code });
@@ -52,7 +56,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     decided: (answer, source) => log.info('answer decided', { kind: answer.kind, source }),
   });
   const { status } = conversion;
-  const { submitConversion, pollConversion, downloadWav } = activitiesFor(start.input, info.taskQueue);
+  const { submitConversion, pollConversion, downloadWav } = activitiesFor(start.input, info.taskQueue, bounded);
 
   // Signals are read, never trusted: one that cannot be read is kept as a malformed callback.
   const readCallback = changes.has('checked-inputs') ? readCallbackSignal : readCallbackSignalAsBefore;
@@ -88,6 +92,14 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     return fail(type, message);
   };
 
+  /**
+   * Stray signals (a leaked callback URL) grow the history while the workflow waits on anything.
+   * Runs started on 0.2 or later check it in every wait, and continue as new when it is full.
+   */
+  const historyFull = () => bounded && conversion.historyTooLong(workflowInfo());
+  const continueFresh = (carriedDownload?: CarriedDownload) =>
+    continueAsNew<typeof convertToWav>({ ...start.input, carried: status, ...(carriedDownload ? { carriedDownload } : {}) });
+
   /** One record-info call. A poll that fails is only a missed poll, unless waiting cannot help. */
   const poll = async (wavTaskId: string): Promise<Answer> => {
     conversion.onPollStarted();
@@ -103,7 +115,10 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
 
   const submit = async (): Promise<string> => {
     setCurrentDetails('**submitting** to the provider');
-    const submitted = await submitConversion({ conversionId: info.workflowId, taskId: start.input.taskId, audioId: start.input.audioId }).catch(failWith(FailureType.ProviderUnavailable));
+    const submitting = () => submitConversion({ conversionId: info.workflowId, taskId: start.input.taskId, audioId: start.input.audioId });
+    const submitted = await (bounded ? until(historyFull, submitting) : submitting()).catch(failWith(FailureType.ProviderUnavailable));
+    // The provider may have the task already: the next run's submit adopts it (409).
+    if (submitted === STOPPED) return continueFresh();
     conversion.onSubmitted(submitted);
     upsertSearchAttributes([{ key: WavProviderTaskId, value: submitted.taskId }]);
     enter('waiting', `**waiting** for provider task \`${submitted.taskId}\`${submitted.adopted ? ' (adopted after 409)' : ''}`);
@@ -112,33 +127,39 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   };
 
   const waitForAnswer = async (wavTaskId: string): Promise<Decided> => {
-    while (!conversion.decided) {
-      if (conversion.shouldContinueAsNew(workflowInfo())) {
-        return continueAsNew<typeof convertToWav>({ ...start.input, carried: status });
-      }
+    for (;;) {
+      if (conversion.decided) return conversion.decided;
+      if (conversion.shouldContinueAsNew(workflowInfo())) return continueFresh();
       const wait = conversion.nextWait();
       setCurrentDetails(conversion.waitingDetails(wavTaskId));
-      if (wait > 0) await condition(() => conversion.hasNews, wait, { summary: 'wait for callback or next poll' });
-      if (conversion.decided) break;
-      if (conversion.startConfirmation()) {
-        // A success callback: believe record-info's URL, not the callback's.
-        conversion.onConfirmation(await poll(wavTaskId));
+      if (wait > 0) await condition(() => conversion.hasNews || historyFull(), wait, { summary: 'wait for callback or next poll' });
+      if (conversion.decided) return conversion.decided;
+      const claim = conversion.startConfirmation();
+      if (claim) {
+        // What a callback says is believed once record-info agrees; its URL is record-info's.
+        conversion.onConfirmation(claim, await poll(wavTaskId));
         continue;
       }
-      const polled = await poll(wavTaskId);
+      if (historyFull()) continue;
+      // A callback that decides during the poll (confirmation off) ends it at once.
+      const polled = bounded ? await until(() => conversion.decided !== undefined, () => poll(wavTaskId)) : await poll(wavTaskId);
+      if (polled === STOPPED) continue;
       conversion.onPolled(polled);
-      if (polled.kind === 'pending' && conversion.deadlinePassed()) fail(FailureType.ConversionTimedOut, conversion.timeoutMessage());
+      const undecided = !bounded || !conversion.decided;
+      if (polled.kind === 'pending' && undecided && conversion.deadlinePassed()) fail(FailureType.ConversionTimedOut, conversion.timeoutMessage());
     }
-    return conversion.decided;
   };
 
+  /** Downloads `url`, refreshing it through record-info when it expires. */
   const download = async (wavTaskId: string, firstUrl: string): Promise<ConversionResult> => {
-    enter('downloading', `**downloading** the WAV for provider task \`${wavTaskId}\``);
     let url = firstUrl;
     for (;;) {
       conversion.onDownloadStarted();
       try {
-        return conversion.onDownloaded(await downloadWav({ conversionId: info.workflowId, url, wavTaskId }), wavTaskId);
+        const file = await downloadOnce(wavTaskId, url);
+        // The history filled up mid-download: the attempt is stopped and the next run downloads.
+        if (file === STOPPED) return continueFresh({ url });
+        return conversion.onDownloaded(file, wavTaskId);
       } catch (err) {
         const expired = expiredUrlMessage(err);
         if (expired === undefined || !conversion.mayRefreshUrl()) return failWith(FailureType.DownloadFailed)(err);
@@ -151,19 +172,35 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
       }
     }
   };
+  /** One download activity (with its retries); stopped, and waited for, when the history fills up. */
+  const downloadOnce = async (wavTaskId: string, url: string) => {
+    const downloading = () => downloadWav({ conversionId: info.workflowId, url, wavTaskId });
+    if (!bounded) return downloading();
+    const user = CancellationScope.current();
+    return until(historyFull, downloading, { waitForStep: true }).catch((err: unknown): typeof STOPPED => {
+      if (isCancellation(err) && !user.consideredCancelled) return STOPPED;
+      throw err;
+    });
+  };
 
   try {
     if (start.invalid !== undefined) fail(FailureType.InvalidConversionInput, start.invalid);
-    const wavTaskId = status.wavTaskId ?? (await submit());
     if (start.input.carried) {
+      // A new run: the search attributes say where the conversion is, for the UI and the list filter.
       upsertSearchAttributes([
-        { key: WavProviderTaskId, value: wavTaskId },
+        ...(status.wavTaskId ? [{ key: WavProviderTaskId, value: status.wavTaskId }] : []),
         { key: WavStatus, value: status.phase },
       ]);
     }
-    const decided = await waitForAnswer(wavTaskId);
-    if (decided.kind === 'failure') return fail(decided.type, decided.message);
-    const result = await download(wavTaskId, decided.url);
+    const wavTaskId = status.wavTaskId ?? (await submit());
+    let url = start.input.carriedDownload?.url;
+    if (url === undefined) {
+      const decided = await waitForAnswer(wavTaskId);
+      if (decided.kind === 'failure') return fail(decided.type, decided.message);
+      enter('downloading', `**downloading** the WAV for provider task \`${wavTaskId}\``);
+      url = decided.url;
+    }
+    const result = await download(wavTaskId, url);
     conversion.onCompleted(result);
     enter('completed', `**completed** ${result.bytes} bytes, sha256 \`${result.sha256}\``);
     conversionMetrics.ended('completed');
@@ -177,12 +214,40 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   }
 }
 
+/** What `until` returns for a step it stopped. */
+const STOPPED: unique symbol = Symbol('stopped');
+
+/**
+ * Runs `step` until it ends or `stop` becomes true, whichever is first; then returns its result,
+ * or STOPPED. With `waitForStep`, a stopped step is cancelled and waited for (its
+ * cancellation is what the caller sees); otherwise it is cancelled and left behind.
+ */
+async function until<T>(stop: () => boolean, step: () => Promise<T>, { waitForStep = false } = {}): Promise<T | typeof STOPPED> {
+  return CancellationScope.cancellable(async () => {
+    const running = step();
+    // Cancelled (by the user, or below), the stop never wins: the step's own end is what counts.
+    const stopped = condition(stop).then(
+      (): typeof STOPPED => STOPPED,
+      () => new Promise<never>(() => undefined),
+    );
+    try {
+      const first = await Promise.race([running, stopped]);
+      if (first !== STOPPED || !waitForStep) return first;
+      CancellationScope.current().cancel();
+      return await running;
+    } finally {
+      // Nothing is left waiting: the stop condition, or the step when it was stopped.
+      CancellationScope.current().cancel();
+    }
+  });
+}
+
 /**
  * The activities with their timeouts and retries. The provider's go through a queue whose worker
  * enforces the provider's rate limit. Rate limits and outages retry (the activity sets a jittered
  * delay); refusals are non-retryable.
  */
-function activitiesFor(input: ConversionInput, taskQueue: string) {
+function activitiesFor(input: ConversionInput, taskQueue: string, bounded: boolean) {
   const providerCall = {
     taskQueue: providerTaskQueue(taskQueue),
     // Also how long a worker that died during the call holds the conversion up.
@@ -191,7 +256,12 @@ function activitiesFor(input: ConversionInput, taskQueue: string) {
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
   } as const;
   const { submitConversion } = proxyActivities<Activities>({ ...providerCall, summary: 'submit the conversion to the provider' });
-  const { pollConversion } = proxyActivities<Activities>({ ...providerCall, summary: 'ask record-info for the outcome' });
+  // Runs started on 0.2 or later bound each poll by the poll interval: a failing one is a missed
+  // poll and the wait loop asks again, instead of retrying for 30 minutes while callbacks and the
+  // deadline wait.
+  const pollInterval = input.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const pollBound = bounded ? { startToCloseTimeout: Math.min(providerCall.startToCloseTimeout, pollInterval), scheduleToCloseTimeout: pollInterval } : {};
+  const { pollConversion } = proxyActivities<Activities>({ ...providerCall, ...pollBound, summary: 'ask record-info for the outcome' });
   const { downloadWav } = proxyActivities<Activities>({
     summary: 'download the WAV',
     startToCloseTimeout: '30 minutes',

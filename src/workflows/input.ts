@@ -45,6 +45,7 @@ export const conversionInputSchema = z
     startedBy: z.string().max(100).optional(),
     // Checked apart (carried-status.ts), and only on a continue-as-new.
     carried: z.unknown().optional(),
+    carriedDownload: z.unknown().optional(),
   })
   .refine((input) => input.audioId || input.taskId, { message: 'audioId or taskId is required', path: ['audioId'] });
 

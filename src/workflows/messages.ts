@@ -14,8 +14,9 @@ export interface ConversionInput {
   /** Overall wait for a terminal answer before ConversionTimedOut: at most 7 days, default 1 h. */
   deadlineMs?: number;
   /**
-   * Confirm a successful callback with one record-info call and download the URL record-info
-   * gives, so a leaked callback URL cannot inject a download URL. Default true.
+   * Confirm each callback with one record-info call: a success downloads the URL record-info
+   * gives, so a leaked callback URL cannot inject a download URL; a failure stands only when
+   * record-info agrees (runs started on 0.2 or later). Default true.
    */
   confirmCallbacks?: boolean;
   /** Continue-as-new once the history has this many events. Default 5,000 (Temporal warns at 10,240). */
@@ -31,6 +32,13 @@ export interface ConversionInput {
   startedBy?: string;
   /** Set by continue-as-new: the state of the previous run, carried over. A start that brings it is refused. */
   carried?: ConversionStatus;
+  /** Set by a continue-as-new during the download: what the next run downloads. Only with `carried`. */
+  carriedDownload?: CarriedDownload;
+}
+
+/** A download a run handed to the next one: the URL record-info (or the callback) gave. */
+export interface CarriedDownload {
+  url: string;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 30_000;

@@ -13,6 +13,9 @@ import { patched } from '@temporalio/workflow';
 export const COMMAND_CHANGES = [
   // 0.2: the input, the carried state and signals are checked; a bad input fails at once.
   'checked-inputs',
+  // 0.2: waits are bounded: the history is checked while submitting, waiting and downloading;
+  // each poll is bounded by the poll interval; failure callbacks are confirmed by record-info.
+  'bounded-waits',
 ] as const;
 
 export type CommandChange = (typeof COMMAND_CHANGES)[number];

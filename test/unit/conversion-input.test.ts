@@ -106,15 +106,15 @@ function waitingStatus(overrides: Partial<ConversionStatus> = {}): ConversionSta
 
 describe('the carried state', () => {
   test("this conversion's own continue-as-new may carry its state", () => {
-    expect(checkCarried(waitingStatus(), continued)).toEqual({ ok: true, status: waitingStatus() });
+    expect(checkCarried({ carried: waitingStatus() }, continued)).toEqual({ ok: true, status: waitingStatus() });
   });
 
   test('a start that is not a continue-as-new may not', () => {
-    expect(checkCarried(waitingStatus(), run)).toEqual({ ok: false, error: expect.stringMatching(/^carried: /) as unknown });
+    expect(checkCarried({ carried: waitingStatus() }, run)).toEqual({ ok: false, error: expect.stringMatching(/^carried: /) as unknown });
   });
 
   test("another conversion's state is refused", () => {
-    expect(checkCarried(waitingStatus({ conversionId: 'wav-other' }), continued)).toEqual({ ok: false, error: 'carried.conversionId: not this conversion' });
+    expect(checkCarried({ carried: waitingStatus({ conversionId: 'wav-other' }) }, continued)).toEqual({ ok: false, error: 'carried.conversionId: not this conversion' });
   });
 
   test.each([
@@ -125,12 +125,35 @@ describe('the carried state', () => {
     ['a deadline that is not a time', { deadlineAt: 'tomorrow' }, 'carried.deadlineAt'],
     ['more URL refreshes than allowed', { urlRefreshes: 4 }, 'carried.urlRefreshes'],
   ])('a state with %s is refused', (_what, overrides, field) => {
-    const checked = checkCarried({ ...waitingStatus(), ...overrides }, continued);
+    const checked = checkCarried({ carried: { ...waitingStatus(), ...overrides } }, continued);
     expect(checked.ok ? '' : checked.error).toMatch(new RegExp(`^${field.replace('.', '\\.')}: `));
   });
 
   test.each([null, 'state', [], {}])('%j is not a state', (value) => {
-    expect(checkCarried(value, continued).ok).toBe(false);
+    expect(checkCarried({ carried: value }, continued).ok).toBe(false);
+  });
+
+  describe('a carried download', () => {
+    const downloading = () => waitingStatus({ phase: 'downloading' });
+
+    test('comes with the state of a run that was downloading', () => {
+      expect(checkCarried({ carried: downloading(), carriedDownload: { url: 'https://files.example.test/a.wav' } }, continued)).toEqual({
+        ok: true,
+        status: downloading(),
+        download: { url: 'https://files.example.test/a.wav' },
+      });
+    });
+
+    test.each([
+      ['without a state', { carriedDownload: { url: 'https://files.example.test/a.wav' } }, continued, /^carriedDownload: /],
+      ['into a start', { carried: downloading(), carriedDownload: { url: 'https://files.example.test/a.wav' } }, run, /^carried: /],
+      ['from a run that was not downloading', { carried: waitingStatus(), carriedDownload: { url: 'https://files.example.test/a.wav' } }, continued, /^carriedDownload: /],
+      ['of a file: URL', { carried: downloading(), carriedDownload: { url: 'file:///etc/passwd' } }, continued, /^carriedDownload\.url: /],
+      ['without a URL', { carried: downloading(), carriedDownload: {} }, continued, /^carriedDownload\.url: /],
+    ])('is refused %s', (_what, value, where, error) => {
+      const checked = checkCarried(value, where);
+      expect(checked.ok ? '' : checked.error).toMatch(error);
+    });
   });
 
   test('a renamed field is still read under its old name', () => {

@@ -59,8 +59,8 @@ describe('status', () => {
   });
 
   test('defaults: 30 s polls, confirmed callbacks, 5,000 events', () => {
-    expect(waitSettings({})).toEqual({ pollIntervalMs: 30_000, confirmCallbacks: true, historyEventLimit: 5_000 });
-    expect(waitSettings({ pollIntervalMs: 9_000, confirmCallbacks: false, historyEventLimit: 40 })).toEqual({ pollIntervalMs: 9_000, confirmCallbacks: false, historyEventLimit: 40 });
+    expect(waitSettings({})).toEqual({ pollIntervalMs: 30_000, confirmCallbacks: true, confirmFailures: false, historyEventLimit: 5_000 });
+    expect(waitSettings({ pollIntervalMs: 9_000, confirmCallbacks: false, historyEventLimit: 40 })).toEqual({ pollIntervalMs: 9_000, confirmCallbacks: false, confirmFailures: false, historyEventLimit: 40 });
   });
 
   test('entering a phase records it with the time', () => {
@@ -110,14 +110,15 @@ describe('callbacks', () => {
     expect(state.hasClaim).toBe(true);
     expect(state.hasNews).toBe(true);
 
-    expect(state.startConfirmation()).toBe(true);
+    const claim = state.startConfirmation();
+    expect(claim).toEqual({ kind: 'success', url: URL_A });
     expect(state.hasClaim).toBe(false);
     // A copy that arrives while record-info is asked is a duplicate, not a second claim.
     state.onCallback(callback(200, { audioWavUrl: URL_A }));
     expect(status.callbacks.duplicates).toBe(1);
     expect(state.hasNews).toBe(false);
 
-    state.onConfirmation({ kind: 'success', url: 'https://files.example.com/from-record-info.wav' });
+    state.onConfirmation(claim!, { kind: 'success', url: 'https://files.example.com/from-record-info.wav' });
     expect(state.decided).toEqual({ kind: 'success', url: 'https://files.example.com/from-record-info.wav' });
     expect(status.answeredBy).toBe('callback');
     expect(told).toEqual(['ignored after-outcome 200', 'decided success by callback']);
@@ -125,15 +126,14 @@ describe('callbacks', () => {
 
   test('no claim, no confirmation', () => {
     const { state } = conversion();
-    expect(state.startConfirmation()).toBe(false);
+    expect(state.startConfirmation()).toBeUndefined();
   });
 
   test('a confirmation that finds a failure is credited to the poll', () => {
     const { state, status } = conversion();
     state.onSubmitted(submitted);
     state.onCallback(callback(200, { audioWavUrl: URL_A }));
-    state.startConfirmation();
-    state.onConfirmation({ kind: 'failure', type: FailureType.GenerateWavFailed, message: 'failed' });
+    state.onConfirmation(state.startConfirmation()!, { kind: 'failure', type: FailureType.GenerateWavFailed, message: 'failed' });
     expect(state.decided).toMatchObject({ kind: 'failure', type: 'GenerateWavFailed' });
     expect(status.answeredBy).toBe('poll');
   });
@@ -142,8 +142,7 @@ describe('callbacks', () => {
     const { state } = conversion();
     state.onSubmitted(submitted);
     state.onCallback(callback(200, { audioWavUrl: URL_A }));
-    state.startConfirmation();
-    state.onConfirmation({ kind: 'pending' });
+    state.onConfirmation(state.startConfirmation()!, { kind: 'pending' });
     expect(state.decided).toBeUndefined();
     // The next success callback is a new claim.
     state.onCallback(callback(200, { audioWavUrl: URL_A }));
@@ -164,6 +163,49 @@ describe('callbacks', () => {
     state.onCallback(callback(451));
     expect(state.decided).toEqual({ kind: 'failure', type: FailureType.SourceDownloadFailed, message: 'msg 451' });
     expect(status.answeredBy).toBe('callback');
+  });
+
+  describe('with failures confirmed (runs started on 0.2 or later)', () => {
+    const confirming = () => {
+      const c = conversion({ confirmFailures: true });
+      c.state.onSubmitted(submitted);
+      c.state.onCallback(callback(400));
+      return c;
+    };
+
+    test('a failure callback is a claim, not an answer', () => {
+      const { state } = confirming();
+      expect(state.decided).toBeUndefined();
+      expect(state.hasNews).toBe(true);
+      expect(state.startConfirmation()).toEqual({ kind: 'failure', type: FailureType.SourceRejected, message: 'msg 400' });
+    });
+
+    test("when record-info agrees that the task failed, the callback's failure stands", () => {
+      const { state, status } = confirming();
+      state.onConfirmation(state.startConfirmation()!, { kind: 'failure', type: FailureType.GenerateWavFailed, message: 'record-info says failed' });
+      expect(state.decided).toEqual({ kind: 'failure', type: FailureType.SourceRejected, message: 'msg 400' });
+      expect(status.answeredBy).toBe('callback');
+    });
+
+    test('when record-info has the file, the conversion downloads it (a forged failure fails nothing)', () => {
+      const { state, status } = confirming();
+      state.onConfirmation(state.startConfirmation()!, { kind: 'success', url: URL_A });
+      expect(state.decided).toEqual({ kind: 'success', url: URL_A });
+      expect(status.answeredBy).toBe('poll');
+    });
+
+    test('when record-info says nothing yet, the wait goes on', () => {
+      const { state } = confirming();
+      state.onConfirmation(state.startConfirmation()!, { kind: 'pending' });
+      expect(state.decided).toBeUndefined();
+      expect(state.hasNews).toBe(false);
+    });
+
+    test('with confirmation off, failures are not confirmed either', () => {
+      expect(waitSettings({ confirmCallbacks: false }, { confirmFailures: true }).confirmFailures).toBe(false);
+      expect(waitSettings({}, { confirmFailures: true }).confirmFailures).toBe(true);
+      expect(waitSettings({}).confirmFailures).toBe(false);
+    });
   });
 
   test('a success callback without a URL is counted and ignored', () => {
@@ -245,6 +287,13 @@ describe('waiting', () => {
     expect(state.deadlinePassed()).toBe(true);
     state.onPollStarted();
     expect(state.timeoutMessage()).toBe(`no terminal answer by ${status.deadlineAt} (1 polls, 0 callbacks)`);
+  });
+
+  test('the history is full at the event limit, or when Temporal suggests a new run', () => {
+    const { state } = conversion({ historyEventLimit: 100 });
+    expect(state.historyTooLong({ historyLength: 99, continueAsNewSuggested: false })).toBe(false);
+    expect(state.historyTooLong({ historyLength: 100, continueAsNewSuggested: false })).toBe(true);
+    expect(state.historyTooLong({ historyLength: 3, continueAsNewSuggested: true })).toBe(true);
   });
 
   test('continues as new at the event limit or when Temporal suggests it, never during a claim', () => {
