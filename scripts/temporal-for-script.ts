@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { quietTemporalRuntime } from '../test/support/quiet-runtime';
 import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../src/temporal';
 
 /** The project's root, whether this runs from scripts/ or compiled under dist/scripts/. */
@@ -16,7 +16,7 @@ export function findProjectDir(from = __dirname): string {
  * SDK's chatter kept to errors. Stopped by the caller.
  */
 export async function startScriptTemporal(say: (message: string) => void): Promise<DevServer> {
-  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+  quietTemporalRuntime();
   const cliPath = await obtainTemporalCli({ projectDir: findProjectDir(), explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
   return startDevServer({ cliPath, port: await freePort(), uiPort: null, namespace: 'default', log: () => {} });
 }

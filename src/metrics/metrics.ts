@@ -8,6 +8,7 @@ export type CallbackOutcome =
   | 'ignored'
   | 'unavailable'
   | 'rejected'
+  | 'limited'
   | 'duplicate'
   | 'mismatched'
   | 'without_url';
@@ -33,7 +34,7 @@ export class Metrics {
 
   readonly callbacks = new Counter({
     name: 'wavflow_callbacks_total',
-    help: 'Provider callbacks by outcome: at the receiver (received, forged, malformed, ignored, unavailable, rejected) and in the workflow (duplicate, mismatched, without_url, and malformed for unreadable signals).',
+    help: 'Provider callbacks by outcome: at the receiver (received, forged, malformed, ignored, unavailable, rejected, limited) and in the workflow (duplicate, mismatched, without_url, and malformed for unreadable signals).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

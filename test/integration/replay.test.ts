@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { getConversion, waitForConversion } from '../../src/client';
@@ -5,6 +6,7 @@ import { Metrics } from '../../src/metrics';
 import type { Scenario } from '../../src/sandbox';
 import { conversionSinks } from '../../src/worker';
 import { listReleases, readReleaseHistories } from '../support/histories/releases';
+import { retiredReleases } from '../support/histories/release-notes';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';
 
@@ -51,12 +53,19 @@ test('fresh histories of every kind of run replay without nondeterminism', async
 
 describe('frozen histories of every release replay on this code', () => {
   const releases = listReleases();
+  // Only a release declared "Pinned-only:" in CHANGELOG.md retires older folders (their
+  // conversions finish on their own builds); the test then names the declaration instead.
+  const retired = retiredReleases(readFileSync(resolve(__dirname, '../../CHANGELOG.md'), 'utf8'), releases);
 
   test('the releases are all there, with the path commit 074a26f broke among the frozen ones', () => {
     expect(releases).toEqual(expect.arrayContaining(['pre-0.1.0', '0.1.0']));
   });
 
   test.each(releases)('%s', async (release) => {
+    if (retired.has(release)) {
+      expect(retired.get(release)).toMatch(/pinned-only: \S/);
+      return;
+    }
     const histories = await readReleaseHistories(release);
     expect(histories.size).toBeGreaterThan(0);
     if (release === '0.1.0') expect([...histories.keys()]).toContain('second-callback-during-confirmation.json');

@@ -57,7 +57,7 @@ function describeCommand(event: HistoryEvent): string | undefined {
   }
 }
 
-/** Patch markers carry their id in details.patch_data; other markers are named only. */
+/** Patch markers carry their id in details["patch-data"]; other markers are named only. */
 function markerName(event: HistoryEvent): string {
   const attributes = event.markerRecordedEventAttributes;
   const name = attributes?.markerName ?? '?';
@@ -69,7 +69,7 @@ function markerName(event: HistoryEvent): string {
 export function patchIdOf(event: HistoryEvent): string | undefined {
   const attributes = event.markerRecordedEventAttributes;
   if (attributes?.markerName !== 'core_patch') return undefined;
-  const data = attributes.details?.['patch_data']?.payloads?.[0]?.data;
+  const data = attributes.details?.['patch-data']?.payloads?.[0]?.data;
   if (!data) return undefined;
   try {
     const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { id?: unknown };

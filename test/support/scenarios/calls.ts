@@ -3,7 +3,8 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 
 /** The activities convertToWav calls; each one is a double in the scenario harness. */
 export const ACTIVITY_NAMES = ['submitConversion', 'pollConversion', 'downloadWav'] as const;
-export type ActivityName = (typeof ACTIVITY_NAMES)[number];
+/** One of those, or an activity a test-only workflow adds (HarnessOptions.extraActivities). */
+export type ActivityName = (typeof ACTIVITY_NAMES)[number] | (string & {});
 
 export interface FailOptions {
   /** Default false: the activity fails for good (stands for "retries exhausted" too). */
@@ -95,8 +96,8 @@ export class CallBoard {
   private readonly arrived = new Map<string, PendingCall[]>();
   private readonly waiting = new Set<() => void>();
 
-  /** The three activity doubles, for Worker.create's `activities`. */
-  doubles(): Record<ActivityName, (input: unknown) => Promise<unknown>> {
+  /** Activity doubles by name, for Worker.create's `activities`. */
+  doubles(names: readonly string[]): Record<string, (input: unknown) => Promise<unknown>> {
     const double = (name: ActivityName) => (input: unknown) => {
       const context = Context.current();
       const { workflowId = '', runId = '' } = context.info.workflowExecution ?? {};
@@ -104,7 +105,7 @@ export class CallBoard {
       this.post(workflowId, call);
       return call.run(context);
     };
-    return { submitConversion: double('submitConversion'), pollConversion: double('pollConversion'), downloadWav: double('downloadWav') };
+    return Object.fromEntries(names.map((name) => [name, double(name)]));
   }
 
   /** Takes the oldest unanswered-and-untaken call of `name` made by `workflowId`, waiting for one. */

@@ -6,25 +6,38 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { Metrics } from '../../../src/metrics';
 import { conversionSinks } from '../../../src/worker';
 import type { ConversionInput } from '../../../src/workflows';
+import { quietTemporalRuntime } from '../quiet-runtime';
 import { waitFor } from '../wait-for';
 import { CallBoard, type ActivityName, type PendingCall } from './calls';
 
 type History = temporal.api.history.v1.IHistory;
 const EventType = temporal.api.enums.v1.EventType;
 
-export interface HarnessOptions {
+/** One build of the workflow code: a bundle, and the Worker Deployment Version it runs as. */
+export interface BuildOptions {
+  /** The workflow bundle to run: the current code's, or another checkout's (see bundle.ts). */
+  workflowBundlePath: string;
+  /**
+   * Worker Versioning: the deployment version this build's worker declares; its conversions are
+   * pinned to it (as `wavflow worker` does). Without it the worker is unversioned.
+   */
+  deployment?: WorkerDeploymentVersion;
+}
+
+export interface HarnessOptions extends BuildOptions {
   /** Temporal frontend, e.g. the shared dev server's WAVFLOW_TEST_TEMPORAL_ADDRESS. */
   address: string;
   namespace?: string;
-  /** The workflow bundle to run: the current code's, or another checkout's (see bundle.ts). */
-  workflowBundlePath: string;
   /** Default: a fresh queue, so nothing else picks up these workflows. */
   taskQueue?: string;
-  /**
-   * Worker Versioning: the deployment version this harness's workers declare. Workflows run
-   * pinned to it. Without it the workers are unversioned.
-   */
-  deployment?: WorkerDeploymentVersion;
+  /** Doubles for activities a test-only workflow adds on the main queue (next to downloadWav). */
+  extraActivities?: string[];
+}
+
+/** A build's worker on the harness's queue; stopping it is what retiring a build looks like. */
+export interface RunningBuild {
+  deployment: WorkerDeploymentVersion | undefined;
+  stop(): Promise<void>;
 }
 
 /** True when a workflow task completed after event `eventId` (or the run closed after it). */
@@ -45,52 +58,68 @@ export type Outcome =
  * server, where the test answers each activity call itself. See index.ts for how to use it.
  */
 export class ScenarioHarness {
+  /** Every build started on this harness, the first one first. */
+  readonly builds: RunningBuild[] = [];
+
   private constructor(
     readonly client: Client,
     readonly taskQueue: string,
     private readonly board: CallBoard,
-    private readonly stopAll: () => Promise<void>,
+    private readonly connection: NativeConnection,
+    private readonly options: HarnessOptions,
+    private readonly stopShared: () => Promise<void>,
   ) {}
 
   static async start(options: HarnessOptions): Promise<ScenarioHarness> {
     const namespace = options.namespace ?? 'default';
     const taskQueue = options.taskQueue ?? `scenario-${randomUUID()}`;
+    quietTemporalRuntime();
     const board = new CallBoard();
-    const { submitConversion, pollConversion, downloadWav } = board.doubles();
     const connection = await NativeConnection.connect({ address: options.address });
     const clientConnection = await Connection.connect({ address: options.address });
-    const versioning = options.deployment
-      ? { workerDeploymentOptions: { version: options.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' } as const }
-      : {};
-    const shared = {
-      connection,
-      namespace,
-      // Doubles heartbeat every 100 ms; a cancellation reaches them within about that.
-      maxHeartbeatThrottleInterval: '100 ms',
-      defaultHeartbeatThrottleInterval: '100 ms',
-      // A call the test never answered is cancelled at stop instead of holding the worker.
-      shutdownGraceTime: '1 second',
-      ...versioning,
-    } as const;
-    const workers = await Promise.all([
-      Worker.create({
-        ...shared,
-        taskQueue,
-        workflowBundle: { codePath: options.workflowBundlePath },
-        activities: { downloadWav },
-        sinks: conversionSinks(new Metrics()),
-      }),
-      // The workflow sends provider calls to `<queue>-provider` (the rate-limited queue in production).
-      Worker.create({ ...shared, taskQueue: `${taskQueue}-provider`, activities: { submitConversion, pollConversion } }),
-    ]);
-    const running = workers.map((worker) => worker.run());
-    const stopAll = async () => {
-      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-      await Promise.allSettled(running);
+    // Provider calls go to `<queue>-provider`, unversioned as in production (src/worker.ts says why).
+    const provider = await Worker.create({
+      ...workerBasics(connection, namespace),
+      taskQueue: `${taskQueue}-provider`,
+      activities: board.doubles(['submitConversion', 'pollConversion']),
+    });
+    const providerRun = provider.run();
+    const stopShared = async () => {
+      if (provider.getState() === 'RUNNING') provider.shutdown();
+      await providerRun;
       await connection.close();
       await clientConnection.close();
     };
-    return new ScenarioHarness(new Client({ connection: clientConnection, namespace }), taskQueue, board, stopAll);
+    const harness = new ScenarioHarness(new Client({ connection: clientConnection, namespace }), taskQueue, board, connection, options, stopShared);
+    await harness.addBuild(options);
+    return harness;
+  }
+
+  /**
+   * Starts another build's worker on the same queues (a deploy: the new build's workers start
+   * next to the old ones). Its activity doubles answer through the same `run.call`.
+   */
+  async addBuild(build: BuildOptions): Promise<RunningBuild> {
+    const worker = await Worker.create({
+      ...workerBasics(this.connection, this.options.namespace ?? 'default'),
+      taskQueue: this.taskQueue,
+      workflowBundle: { codePath: build.workflowBundlePath },
+      activities: this.board.doubles(['downloadWav', ...(this.options.extraActivities ?? [])]),
+      sinks: conversionSinks(new Metrics()),
+      ...(build.deployment
+        ? { workerDeploymentOptions: { version: build.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' } as const }
+        : {}),
+    });
+    const running = worker.run();
+    const handle: RunningBuild = {
+      deployment: build.deployment,
+      stop: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      },
+    };
+    this.builds.push(handle);
+    return handle;
   }
 
   /** Starts one conversion on this harness's queue. Each gets a workflow id of its own. */
@@ -104,8 +133,21 @@ export class ScenarioHarness {
   }
 
   async stop(): Promise<void> {
-    await this.stopAll();
+    for (const build of this.builds) await build.stop();
+    await this.stopShared();
   }
+}
+
+function workerBasics(connection: NativeConnection, namespace: string) {
+  return {
+    connection,
+    namespace,
+    // Doubles heartbeat every 100 ms; a cancellation reaches them within about that.
+    maxHeartbeatThrottleInterval: '100 ms',
+    defaultHeartbeatThrottleInterval: '100 ms',
+    // A call the test never answered is cancelled at stop instead of holding the worker.
+    shutdownGraceTime: '1 second',
+  } as const;
 }
 
 /** One conversion driven by a test: take its activity calls, answer them, signal it, end it. */

@@ -16,12 +16,18 @@
  *   await harness.stop();
  *
  * `call` and `signal` wait with a deadline and fail with what the workflow did instead. A call
- * carries `input`, `attempt` (a retryable failure brings it back with attempt + 1) and `runId`.
+ * carries `input`, `attempt` (a retryable failure brings it back with attempt + 1) and `runId`;
+ * `resolve`/`fail` return once a workflow task has handled the answer.
+ *
+ * Deploys: `deployment` makes the first build's worker versioned (pinned, as `wavflow worker`);
+ * `harness.addBuild({ workflowBundlePath, deployment })` starts another build on the same queues
+ * and `build.stop()` retires one. Provider calls go to one unversioned `<queue>-provider` worker,
+ * as in production; `extraActivities` adds doubles a test-only workflow calls.
  * catalogue.ts plays every path the frozen histories cover; play.ts runs them.
  */
-export { ScenarioHarness, ScenarioRun, type HarnessOptions, type Outcome } from './harness';
+export { ScenarioHarness, ScenarioRun, type HarnessOptions, type BuildOptions, type RunningBuild, type Outcome } from './harness';
 export { PendingCall, ACTIVITY_NAMES, type ActivityName, type FailOptions } from './calls';
 export { scenarios, type Scenario } from './catalogue';
 export { playScenario, playAll, historyFileNames, type Played } from './play';
-export { bundleWorkflows } from './bundle';
+export { bundleWorkflows, bundleWorkflowModule } from './bundle';
 export * as replies from './replies';
