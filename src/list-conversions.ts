@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WavAudioId, WavProviderTaskId, WavStatus, type Phase } from './workflows';
+import { closedPhase, phaseQuery } from './workflows/phase-query';
 
 export interface ConversionSummary {
   conversionId: string;
@@ -22,7 +23,7 @@ export interface ListOptions {
 
 /** A page of conversions from Temporal's visibility store, in its order (running first, then most recently closed). */
 export async function listConversions(client: Client, { namespace, status, limit, cursor }: ListOptions): Promise<{ items: ConversionSummary[]; nextCursor?: string }> {
-  const query = `WorkflowType = 'convertToWav'${status ? ` AND ${WavStatus.name} = '${status}'` : ''}`;
+  const query = `WorkflowType = 'convertToWav'${status ? ` AND ${phaseQuery(status)}` : ''}`;
   const page = await client.workflowService.listWorkflowExecutions({
     namespace,
     query,
@@ -32,11 +33,12 @@ export async function listConversions(client: Client, { namespace, status, limit
   const items: ConversionSummary[] = (page.executions ?? []).map((e) => {
     const attributes = e.searchAttributes?.indexedFields ?? {};
     const keyword = (name: string) => decodeKeyword(attributes[name]?.data);
+    const workflowStatus = workflowStatusName(e.status ?? 0);
     return dropUndefined({
       conversionId: e.execution?.workflowId ?? '',
       runId: e.execution?.runId ?? '',
-      workflowStatus: workflowStatusName(e.status ?? 0),
-      phase: keyword(WavStatus.name),
+      workflowStatus,
+      phase: closedPhase(workflowStatus) ?? keyword(WavStatus.name),
       wavTaskId: keyword(WavProviderTaskId.name),
       audioId: keyword(WavAudioId.name) || undefined,
       startedAt: timestamp(e.startTime),

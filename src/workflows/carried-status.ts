@@ -65,7 +65,8 @@ export type CarriedStatus = { ok: true; status: ConversionStatus; download?: Car
 
 /**
  * The carried state, if this run may have it: this run continued an earlier one (Temporal says
- * so) of the same conversion, and the state has the shape this code writes. A carried download
+ * so; a continue-as-new cannot change the workflow id), and the state has the shape this code
+ * writes. A carried download
  * comes only with a carried state, in the downloading phase.
  */
 export function checkCarried(
@@ -76,8 +77,9 @@ export function checkCarried(
   if (!run.continuedFromExecutionRunId) return { ok: false, error: 'carried: only a continue-as-new of this conversion may carry state' };
   const parsed = carriedStatusSchema.safeParse(carried);
   if (!parsed.success) return { ok: false, error: describeIssues(parsed.error, 'carried') };
-  const status = parsed.data as ConversionStatus;
-  if (status.conversionId !== run.workflowId) return { ok: false, error: 'carried.conversionId: not this conversion' };
+  // A continue-as-new keeps the workflow id, so the state is this conversion's (a replay may run it
+  // under another id: the id is taken, never checked, lest the commands depend on it).
+  const status = { ...(parsed.data as ConversionStatus), conversionId: run.workflowId };
   if (carriedDownload === undefined) return { ok: true, status };
   const download = carriedDownloadSchema.safeParse(carriedDownload);
   if (!download.success) return { ok: false, error: describeIssues(download.error, 'carriedDownload') };

@@ -1,3 +1,4 @@
+import type { SearchAttributePair, SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
 import {
   ActivityCancellationType,
   ApplicationFailure,
@@ -6,6 +7,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  makeContinueAsNewFunc,
   proxyActivities,
   proxySinks,
   setCurrentDetails,
@@ -28,7 +30,10 @@ import {
   statusQuery,
   WavProviderTaskId,
   WavStatus,
+  isClosingPhase,
+  WavAudioId,
   type CarriedDownload,
+  type ConversionStatus,
   type ConversionInput,
   type ConversionResult,
   type ConversionSinks,
@@ -47,6 +52,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   const info = workflowInfo();
   const changes = commandChanges();
   const bounded = changes.has('bounded-waits');
+  const fewer = changes.has('fewer-commands');
   const start = startingPoint(input, info, changes.has('checked-inputs'));
   const conversion = new ConversionState(start.status, waitSettings(start.input, { confirmFailures: bounded }), {
     ignored: (reason, callback) => {
@@ -73,9 +79,14 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   });
   setHandler(statusQuery, () => status);
 
-  const enter = (phase: Phase, details: string) => {
+  /**
+   * Enters a phase: the status query and current details say so at once; the WavStatus search
+   * attribute, with `also` in the same command, for a running phase. Runs started on 0.2 or later
+   * leave a closing phase to Temporal's own execution status, which says it without a command.
+   */
+  const enter = (phase: Phase, details: string, also: SearchAttributeUpdatePair[] = []) => {
     conversion.enter(phase);
-    upsertSearchAttributes([{ key: WavStatus, value: phase }]);
+    if (!fewer || !isClosingPhase(phase)) upsertSearchAttributes([...also, { key: WavStatus, value: phase }]);
     setCurrentDetails(details);
     log.info(`conversion ${phase}`, { phase });
   };
@@ -97,8 +108,12 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
    * Runs started on 0.2 or later check it in every wait, and continue as new when it is full.
    */
   const historyFull = () => bounded && conversion.historyTooLong(workflowInfo());
-  const continueFresh = (carriedDownload?: CarriedDownload) =>
-    continueAsNew<typeof convertToWav>({ ...start.input, carried: status, ...(carriedDownload ? { carriedDownload } : {}) });
+  const continueFresh = (carriedDownload?: CarriedDownload) => {
+    const next = { ...start.input, carried: status, ...(carriedDownload ? { carriedDownload } : {}) };
+    // The next run starts with this run's search attributes, instead of upserting them again.
+    if (fewer) return makeContinueAsNewFunc<typeof convertToWav>({ typedSearchAttributes: conversionSearchAttributes(status) })(next);
+    return continueAsNew<typeof convertToWav>(next);
+  };
 
   /** One record-info call. A poll that fails is only a missed poll, unless waiting cannot help. */
   const poll = async (wavTaskId: string): Promise<Answer> => {
@@ -120,8 +135,9 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     // The provider may have the task already: the next run's submit adopts it (409).
     if (submitted === STOPPED) return continueFresh();
     conversion.onSubmitted(submitted);
-    upsertSearchAttributes([{ key: WavProviderTaskId, value: submitted.taskId }]);
-    enter('waiting', `**waiting** for provider task \`${submitted.taskId}\`${submitted.adopted ? ' (adopted after 409)' : ''}`);
+    const taskIdAttribute = { key: WavProviderTaskId, value: submitted.taskId };
+    if (!fewer) upsertSearchAttributes([taskIdAttribute]);
+    enter('waiting', `**waiting** for provider task \`${submitted.taskId}\`${submitted.adopted ? ' (adopted after 409)' : ''}`, fewer ? [taskIdAttribute] : []);
     conversion.considerEarlyCallbacks();
     return submitted.taskId;
   };
@@ -132,7 +148,9 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
       if (conversion.shouldContinueAsNew(workflowInfo())) return continueFresh();
       const wait = conversion.nextWait();
       setCurrentDetails(conversion.waitingDetails(wavTaskId));
-      if (wait > 0) await condition(() => conversion.hasNews || historyFull(), wait, { summary: 'wait for callback or next poll' });
+      // News that came while the last step ran (a buffered callback) needs no timer at all.
+      const waitForNews = wait > 0 && !(fewer && conversion.hasNews);
+      if (waitForNews) await condition(() => conversion.hasNews || historyFull(), wait, { summary: 'wait for callback or next poll' });
       if (conversion.decided) return conversion.decided;
       const claim = conversion.startConfirmation();
       if (claim) {
@@ -185,7 +203,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
 
   try {
     if (start.invalid !== undefined) fail(FailureType.InvalidConversionInput, start.invalid);
-    if (start.input.carried) {
+    if (start.input.carried && !(fewer && searchAttributesSay(workflowInfo().typedSearchAttributes, status))) {
       // A new run: the search attributes say where the conversion is, for the UI and the list filter.
       upsertSearchAttributes([
         ...(status.wavTaskId ? [{ key: WavProviderTaskId, value: status.wavTaskId }] : []),
@@ -212,6 +230,20 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     }
     throw err;
   }
+}
+
+/** The conversion's own search attributes, as they stand: what a continued run starts with. */
+function conversionSearchAttributes(status: ConversionStatus): SearchAttributePair[] {
+  return [
+    { key: WavAudioId, value: status.audioId ?? '' },
+    { key: WavStatus, value: status.phase },
+    ...(status.wavTaskId ? [{ key: WavProviderTaskId, value: status.wavTaskId }] : []),
+  ];
+}
+
+/** Whether a run's search attributes already say what `status` says (its phase and task id). */
+function searchAttributesSay(attributes: TypedSearchAttributes, status: ConversionStatus): boolean {
+  return attributes.get(WavStatus) === status.phase && attributes.get(WavProviderTaskId) === status.wavTaskId;
 }
 
 /** What `until` returns for a step it stopped. */

@@ -72,6 +72,9 @@ export interface ConversionResult extends DownloadResult {
 /** A conversion's phases, in order; the API's and the CLI's `status` filters take these. */
 export const PHASES = ['submitting', 'waiting', 'downloading', 'completed', 'failed', 'cancelled'] as const;
 export type Phase = (typeof PHASES)[number];
+/** The phases a conversion ends in; Temporal's execution status says them too (see ./phase-query). */
+export const CLOSING_PHASES = ['completed', 'failed', 'cancelled'] as const satisfies readonly Phase[];
+export const isClosingPhase = (phase: Phase): boolean => (CLOSING_PHASES as readonly Phase[]).includes(phase);
 export type AnswerSource = 'callback' | 'poll';
 
 /** A callback that did not decide the outcome, kept (bounded) so an operator can see it. */

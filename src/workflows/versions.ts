@@ -16,6 +16,10 @@ export const COMMAND_CHANGES = [
   // 0.2: waits are bounded: the history is checked while submitting, waiting and downloading;
   // each poll is bounded by the poll interval; failure callbacks are confirmed by record-info.
   'bounded-waits',
+  // 0.2: fewer commands: the task id and the waiting phase in one upsert; a closing phase left to
+  // Temporal's execution status; a continued run starts with its search attributes; no timer
+  // when news is already in.
+  'fewer-commands',
 ] as const;
 
 export type CommandChange = (typeof COMMAND_CHANGES)[number];

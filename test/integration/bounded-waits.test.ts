@@ -101,12 +101,14 @@ describe('stray signals during a download', () => {
     expect(status?.callbacks.mismatched).toBeGreaterThan(0);
     expect(status?.downloadAttempts).toBeGreaterThanOrEqual(2);
     // The search attributes still say where it is, for the UI and the list filter.
-    const { typedSearchAttributes } = await handle.describe();
+    const { typedSearchAttributes, status: workflowStatus } = await handle.describe();
     expect(typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
       expect.arrayContaining([
-        ['WavStatus', 'completed'],
+        ['WavStatus', 'downloading'],
         ['WavProviderTaskId', result.wavTaskId],
+        ['WavAudioId', audioId],
       ]),
     );
+    expect(workflowStatus.name).toBe('COMPLETED');
   });
 });
