@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -13,7 +13,8 @@ import { figures } from './report';
 import { builtCli, CliProcess, findProjectDir } from './processes';
 import { startReceiverFront, type ReceiverFront } from './receiver-front';
 import { carryOut } from './faults';
-import { checkConversion, partFiles, type ConversionCheck } from './verify';
+import { openChaosStore } from './store';
+import { checkConversion, type ConversionCheck } from './verify';
 import { pause, waitUntil } from './wait';
 
 export interface ChaosOptions {
@@ -33,6 +34,8 @@ export interface ChaosOptions {
   timeoutSeconds: number;
   /** Keep the working directory (logs, database, files) even when the run passes. */
   keep: boolean;
+  /** Where the workers put the files (CHAOS_STORE): a local directory, or a bucket on SeaweedFS. Default file. */
+  store?: 'file' | 's3';
   log: (message: string) => void;
   /** Stops the run early (Ctrl-C): everything started is stopped and the directory kept. */
   signal?: AbortSignal;
@@ -59,6 +62,9 @@ export interface ChaosRun {
   /** wavflow processes that exited without being told to. */
   crashes: string[];
   partFilesLeft: string[];
+  /** Multipart uploads left in the bucket at the end (S3 store). */
+  orphanedUploads: string[];
+  store: 'file' | 's3';
   wallSeconds: number;
   workDir: string;
   kept: boolean;
@@ -86,8 +92,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   const projectDir = findProjectDir();
   const cliPath = builtCli(projectDir);
   const workDir = await mkdtemp(join(tmpdir(), 'wavflow-chaos-'));
-  const outputDir = join(workDir, 'wav');
-  await mkdir(outputDir);
   const cleanups: Array<() => Promise<unknown>> = [];
   let failed = true;
 
@@ -98,6 +102,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       startDevServer({ cliPath: temporalCli, port: temporalPort, uiPort: null, dbFile: join(workDir, 'temporal.db'), namespace: 'default', logFile: join(workDir, 'temporal.log'), log: () => {} });
     let temporal: DevServer = await startTemporal();
     cleanups.push(() => temporal.stop());
+    const store = await openChaosStore(options.store ?? 'file', workDir, projectDir, say);
+    cleanups.push(() => store.stop());
     say(`Temporal dev server on ${temporal.address}, state in ${join(workDir, 'temporal.db')}`);
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
@@ -139,7 +145,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       PROVIDER_RATE_LIMIT_PER_SECOND: '100',
       PROVIDER_RETRY_BASE_MS: '250',
       POLL_INTERVAL_SECONDS: String(options.pollIntervalSeconds),
-      WAV_OUTPUT_DIR: outputDir,
+      ...store.env,
       DOWNLOAD_MIN_FREE_BYTES: '0',
       DOWNLOAD_CONNECT_TIMEOUT_MS: '5000',
       DOWNLOAD_IDLE_TIMEOUT_MS: '5000',
@@ -236,7 +242,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     await forger.stop();
     say(`all finished; checking ${plan.conversions} conversions against the sandbox's records`);
     // Late callback retries may still be in the air: their answers are part of the record.
-    const checks = await mapWithConcurrency(plan.items, 8, (item) => checkConversion(client, sandbox, outputDir, item));
+    const checks = await mapWithConcurrency(plan.items, 8, (item) => checkConversion(client, sandbox, store, item));
     const deliveries = new Map<string, Array<number | string>>();
     for (const attempt of sandbox.callbacks.attempts) deliveries.set(attempt.wavTaskId, [...(deliveries.get(attempt.wavTaskId) ?? []), attempt.outcome]);
     const run: ChaosRun = {
@@ -249,7 +255,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       sandboxTasks: sandbox.tasks().map((t) => ({ wavTaskId: t.wavTaskId, audioId: t.audioId, bytesServed: t.bytesServed, fileBytes: t.file?.bytes ?? 0 })),
       receiverDropped: front.dropped.size,
       crashes: processes.flatMap((p) => p.crashes),
-      partFilesLeft: await partFiles(outputDir),
+      partFilesLeft: await store.partFiles(),
+      orphanedUploads: await store.orphanedUploads(),
+      store: store.kind,
       wallSeconds: since(),
       workDir,
       kept: false,

@@ -3,3 +3,5 @@ export { startDevServer, ensureSearchAttributes, type DevServer, type DevServerO
 export { freePort } from './free-port';
 export { connectWithRetry } from './connect';
 export { installTemporalRuntime, PinoTemporalLogger, type TemporalRuntimeOptions } from './runtime';
+export { obtainSeaweedFs, SEAWEEDFS_MODULE, SEAWEEDFS_VERSION, type ObtainSeaweedFsOptions } from './seaweedfs-binary';
+export { startSeaweedFs, type SeaweedFs, type SeaweedFsOptions } from './seaweedfs-server';
