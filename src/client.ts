@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { mapWithConcurrency } from './concurrency';
 import { describeIssues } from './provider';
 import { describeConversion, downloadProgress, type DownloadProgress } from './read-conversion';
+import { conversionInputSchema, DEADLINE_MS, POLL_INTERVAL_MS, secondsWithin, sourceId } from './workflows/input';
 import {
   convertToWav,
   statusQuery,
@@ -22,16 +23,18 @@ export { StatusCache } from './status-cache';
  * existing conversion instead of paying the provider twice.
  */
 
-const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
-
+/**
+ * The HTTP API's start request: the workflow's own input fields (src/workflows/input.ts), with
+ * its durations in seconds. Their bounds are the workflow's, so what passes here passes there.
+ */
 export const startConversionRequest = z
   .object({
-    conversionId: id.optional().describe('Workflow id; default `wav-<audioId or taskId>`.'),
-    audioId: id.optional().describe("The source track's audioId."),
-    taskId: id.optional().describe('The source music-generation taskId.'),
-    pollIntervalSeconds: z.number().positive().max(3600).optional().describe('Record-info poll interval; default POLL_INTERVAL_SECONDS.'),
-    deadlineSeconds: z.number().positive().max(7 * 24 * 3600).optional().describe('Overall wait; default CONVERSION_DEADLINE_SECONDS.'),
-    confirmCallbacks: z.boolean().optional().describe('Confirm success callbacks with record-info; default CONFIRM_CALLBACKS.'),
+    conversionId: sourceId.optional().describe('Workflow id; default `wav-<audioId or taskId>`.'),
+    audioId: conversionInputSchema.shape.audioId.describe("The source track's audioId."),
+    taskId: conversionInputSchema.shape.taskId.describe('The source music-generation taskId.'),
+    pollIntervalSeconds: secondsWithin(POLL_INTERVAL_MS).optional().describe('Record-info poll interval (5 s to 1 h); default POLL_INTERVAL_SECONDS.'),
+    deadlineSeconds: secondsWithin(DEADLINE_MS).optional().describe('Overall wait (1 s to 7 days); default CONVERSION_DEADLINE_SECONDS.'),
+    confirmCallbacks: conversionInputSchema.shape.confirmCallbacks.describe('Confirm callbacks with record-info; default CONFIRM_CALLBACKS.'),
   })
   .strict()
   .refine((r) => r.audioId || r.taskId, { message: 'audioId or taskId is required', path: ['audioId'] });

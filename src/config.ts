@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseStoreUrl } from './download/store-url';
+import { DEADLINE_MS, POLL_INTERVAL_MS, secondsWithin } from './workflows/input';
 
 /**
  * Every environment variable wavflow reads, validated once at start. The README's configuration
@@ -52,10 +53,10 @@ export const configSchema = z.object({
   PROVIDER_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one provider API request.'),
   PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2).describe('Provider calls (submit, poll) per second across all workers: 2/s is the documented 20 per 10 s.'),
   PROVIDER_RETRY_BASE_MS: positiveInt.default(2000).describe('First delay before retrying a rate-limited or failed provider call; doubles per attempt (max 2 min), with jitter.'),
-  CONFIRM_CALLBACKS: bool.default(true).describe('Confirm each success callback with one record-info call and download the URL it gives.'),
+  CONFIRM_CALLBACKS: bool.default(true).describe('Confirm each callback with one record-info call: a success downloads the URL record-info gives, a failure stands only when record-info agrees.'),
 
-  POLL_INTERVAL_SECONDS: z.coerce.number().positive().default(30).describe('Default record-info poll interval while no callback has answered.'),
-  CONVERSION_DEADLINE_SECONDS: z.coerce.number().positive().default(3600).describe('Default overall wait for a terminal answer.'),
+  POLL_INTERVAL_SECONDS: z.coerce.number().pipe(secondsWithin(POLL_INTERVAL_MS)).default(30).describe('Default record-info poll interval while no callback has answered (5 to 3600: the provider allows 20 requests per 10 s for all conversions together).'),
+  CONVERSION_DEADLINE_SECONDS: z.coerce.number().pipe(secondsWithin(DEADLINE_MS)).default(3600).describe('Default overall wait for a terminal answer (at most 7 days).'),
   WAV_STORE: z
     .string()
     .optional()

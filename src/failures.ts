@@ -13,6 +13,9 @@ export const FailureType = {
   CallbackException: 'CallbackException', // record-info CALLBACK_EXCEPTION without a URL
   ConversionTimedOut: 'ConversionTimedOut', // no terminal answer before the conversion deadline
 
+  // The workflow's own input (from the API, or from anyone who can start a workflow).
+  InvalidConversionInput: 'InvalidConversionInput', // input out of bounds or of the wrong shape, or state carried into a start; the message names the field
+
   // Provider refused the request (submit or record-info).
   InvalidRequest: 'InvalidRequest', // 400, 413, 422 and other 4xx
   ProviderUnauthorized: 'ProviderUnauthorized', // 401, 403

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WavAudioId, WavProviderTaskId, WavStatus, type Phase } from './workflows';
+import { closedPhase, phaseQuery } from './workflows/phase-query';
 
 export interface ConversionSummary {
   conversionId: string;
@@ -27,7 +28,7 @@ export interface ConversionPage {
 }
 
 /** The visibility query behind a listing: its page tokens are valid for this query only. */
-export const conversionListQuery = (status?: Phase): string => `WorkflowType = 'convertToWav'${status ? ` AND ${WavStatus.name} = '${status}'` : ''}`;
+export const conversionListQuery = (status?: Phase): string => `WorkflowType = 'convertToWav'${status ? ` AND ${phaseQuery(status)}` : ''}`;
 
 /** A page of conversions from Temporal's visibility store, in its order (running first, then most recently closed). */
 export async function listConversions(client: Client, { namespace, status, limit, pageToken }: ListOptions): Promise<ConversionPage> {
@@ -40,11 +41,12 @@ export async function listConversions(client: Client, { namespace, status, limit
   const items: ConversionSummary[] = (page.executions ?? []).map((e) => {
     const attributes = e.searchAttributes?.indexedFields ?? {};
     const keyword = (name: string) => decodeKeyword(attributes[name]?.data);
+    const workflowStatus = workflowStatusName(e.status ?? 0);
     return dropUndefined({
       conversionId: e.execution?.workflowId ?? '',
       runId: e.execution?.runId ?? '',
-      workflowStatus: workflowStatusName(e.status ?? 0),
-      phase: keyword(WavStatus.name),
+      workflowStatus,
+      phase: closedPhase(workflowStatus) ?? keyword(WavStatus.name),
       wavTaskId: keyword(WavProviderTaskId.name),
       audioId: keyword(WavAudioId.name) || undefined,
       startedAt: timestamp(e.startTime),

@@ -34,7 +34,7 @@ export class Metrics {
 
   readonly callbacks = new Counter({
     name: 'wavflow_callbacks_total',
-    help: 'Provider callbacks by outcome: at the receiver (received, forged, malformed, ignored, unavailable, rejected, limited) and in the workflow (duplicate, mismatched, without_url).',
+    help: 'Provider callbacks by outcome: at the receiver (received, forged, malformed, ignored, unavailable, rejected, limited) and in the workflow (duplicate, mismatched, without_url, and malformed for unreadable signals).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -1,11 +1,13 @@
+import type { SearchAttributePair, SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
   log,
+  makeContinueAsNewFunc,
   proxyActivities,
   proxySinks,
   setCurrentDetails,
@@ -15,63 +17,283 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FailureType } from '../failures';
-import type { ProviderCallback } from '../provider/types';
-import { interpretCallback, interpretRecord, type Answer } from './answers';
+import { applicationFailureType, expiredUrlMessage, failureOf } from './activity-errors';
+import { interpretRecord, type Answer } from './answers';
+import { ConversionState, isFatalPollFailure, startingPoint, waitSettings, type Decided } from './conversion-state';
 import {
-  DEFAULT_DEADLINE_MS,
   DEFAULT_DOWNLOAD_HEARTBEAT_TIMEOUT_MS,
-  DEFAULT_HISTORY_EVENT_LIMIT,
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_PROVIDER_CALL_TIMEOUT_MS,
   malformedCallbackSignal,
-  MAX_URL_REFRESHES,
   providerCallbackSignal,
   providerTaskQueue,
   statusQuery,
   WavProviderTaskId,
   WavStatus,
-  type AnswerSource,
+  isClosingPhase,
+  WavAudioId,
+  type CarriedDownload,
+  type ConversionStatus,
   type ConversionInput,
   type ConversionResult,
   type ConversionSinks,
-  type ConversionStatus,
-  type IgnoredCallback,
   type Phase,
 } from './messages';
-
+import { readCallbackSignal, readCallbackSignalAsBefore, readMalformedSignal } from './signals';
+import { commandChanges } from './versions';
 
 const { conversionMetrics } = proxySinks<ConversionSinks>();
 
-/** Kept for inspection; older ones are dropped so the query result stays small. */
-const MAX_KEPT_CALLBACKS = 20;
-const MAX_KEPT_MALFORMED = 5;
-
-/** Poll failures after which waiting longer cannot help. */
-const FATAL_POLL_FAILURES: readonly string[] = [FailureType.ProviderUnauthorized, FailureType.InsufficientCredits];
-
-type Decided = Exclude<Answer, { kind: 'pending' }>;
-
 /**
  * One conversion: submit, wait for the first terminal answer from a callback or a poll, download.
+ * The decisions live in ConversionState; this function issues the Temporal commands, in order.
  */
 export async function convertToWav(input: ConversionInput): Promise<ConversionResult> {
   const info = workflowInfo();
-  const pollIntervalMs = input.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-  const confirmCallbacks = input.confirmCallbacks ?? true;
-  const historyEventLimit = input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT;
-  const status: ConversionStatus = input.carried ? { ...input.carried, runs: input.carried.runs + 1 } : initialStatus(input);
+  const changes = commandChanges();
+  const bounded = changes.has('bounded-waits');
+  const fewer = changes.has('fewer-commands');
+  const start = startingPoint(input, info, changes.has('checked-inputs'));
+  const conversion = new ConversionState(start.status, waitSettings(start.input, { confirmFailures: bounded }), {
+    ignored: (reason, callback) => {
+      conversionMetrics.callbackIgnored(reason);
+      log.info('callback ignored', { reason, callbackTaskId: callback.taskId, code: callback.code });
+    },
+    decided: (answer, source) => log.info('answer decided', { kind: answer.kind, source }),
+  });
+  const { status } = conversion;
+  const { submitConversion, pollConversion, downloadWav } = activitiesFor(start.input, info.taskQueue, bounded);
 
-  // The provider's activities go through a queue whose worker enforces the provider's rate limit.
-  // Rate limits and outages retry (the activity sets a jittered delay); refusals are non-retryable.
+  // Signals are read, never trusted: one that cannot be read is kept as a malformed callback.
+  const readCallback = changes.has('checked-inputs') ? readCallbackSignal : readCallbackSignalAsBefore;
+  setHandler(providerCallbackSignal, (value: unknown) => {
+    const read = readCallback(value);
+    if (read.ok) return conversion.onCallback(read.callback);
+    conversionMetrics.malformedSignal();
+    conversion.onMalformed(read.malformed);
+  });
+  setHandler(malformedCallbackSignal, (value: unknown) => {
+    const { malformed, readable } = readMalformedSignal(value);
+    if (!readable) conversionMetrics.malformedSignal();
+    conversion.onMalformed(malformed);
+  });
+  setHandler(statusQuery, () => status);
+
+  /**
+   * Enters a phase: the status query and current details say so at once; the WavStatus search
+   * attribute, with `also` in the same command, for a running phase. Runs started on 0.2 or later
+   * leave a closing phase to Temporal's own execution status, which says it without a command.
+   */
+  const enter = (phase: Phase, details: string, also: SearchAttributeUpdatePair[] = []) => {
+    conversion.enter(phase);
+    if (!fewer || !isClosingPhase(phase)) upsertSearchAttributes([...also, { key: WavStatus, value: phase }]);
+    setCurrentDetails(details);
+    log.info(`conversion ${phase}`, { phase });
+  };
+  const fail = (type: string, message: string): never => {
+    conversion.failed(type, message);
+    enter('failed', `**failed** ${type}: ${message}`);
+    conversionMetrics.ended('failed', type);
+    throw ApplicationFailure.create({ type, message, nonRetryable: true });
+  };
+  /** An activity's typed failure becomes the conversion's; untyped ones (timeouts) get `fallback`. */
+  const failWith = (fallback: FailureType) => (err: unknown): never => {
+    if (isCancellation(err)) throw err;
+    const { type, message } = failureOf(err, fallback);
+    return fail(type, message);
+  };
+
+  /**
+   * Stray signals (a leaked callback URL) grow the history while the workflow waits on anything.
+   * Runs started on 0.2 or later check it in every wait, and continue as new when it is full.
+   */
+  const historyFull = () => bounded && conversion.historyTooLong(workflowInfo());
+  const continueFresh = (carriedDownload?: CarriedDownload) => {
+    const next = { ...start.input, carried: status, ...(carriedDownload ? { carriedDownload } : {}) };
+    // The next run starts with this run's search attributes, instead of upserting them again.
+    if (fewer) return makeContinueAsNewFunc<typeof convertToWav>({ typedSearchAttributes: conversionSearchAttributes(status) })(next);
+    return continueAsNew<typeof convertToWav>(next);
+  };
+
+  /** One record-info call. A poll that fails is only a missed poll, unless waiting cannot help. */
+  const poll = async (wavTaskId: string): Promise<Answer> => {
+    conversion.onPollStarted();
+    try {
+      return interpretRecord(await pollConversion({ wavTaskId }));
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      if (isFatalPollFailure(applicationFailureType(err))) failWith(FailureType.ProviderUnavailable)(err);
+      log.warn('poll failed; waiting for the next interval', { error: String(err) });
+      return { kind: 'pending', reason: 'poll-failed' };
+    }
+  };
+
+  const submit = async (): Promise<string> => {
+    setCurrentDetails('**submitting** to the provider');
+    const submitting = () => submitConversion({ conversionId: info.workflowId, taskId: start.input.taskId, audioId: start.input.audioId });
+    const submitted = await (bounded ? until(historyFull, submitting) : submitting()).catch(failWith(FailureType.ProviderUnavailable));
+    // The provider may have the task already: the next run's submit adopts it (409).
+    if (submitted === STOPPED) return continueFresh();
+    conversion.onSubmitted(submitted);
+    const taskIdAttribute = { key: WavProviderTaskId, value: submitted.taskId };
+    if (!fewer) upsertSearchAttributes([taskIdAttribute]);
+    enter('waiting', `**waiting** for provider task \`${submitted.taskId}\`${submitted.adopted ? ' (adopted after 409)' : ''}`, fewer ? [taskIdAttribute] : []);
+    conversion.considerEarlyCallbacks();
+    return submitted.taskId;
+  };
+
+  const waitForAnswer = async (wavTaskId: string): Promise<Decided> => {
+    for (;;) {
+      if (conversion.decided) return conversion.decided;
+      if (conversion.shouldContinueAsNew(workflowInfo())) return continueFresh();
+      const wait = conversion.nextWait();
+      setCurrentDetails(conversion.waitingDetails(wavTaskId));
+      // News that came while the last step ran (a buffered callback) needs no timer at all.
+      const waitForNews = wait > 0 && !(fewer && conversion.hasNews);
+      if (waitForNews) await condition(() => conversion.hasNews || historyFull(), wait, { summary: 'wait for callback or next poll' });
+      if (conversion.decided) return conversion.decided;
+      const claim = conversion.startConfirmation();
+      if (claim) {
+        // What a callback says is believed once record-info agrees; its URL is record-info's.
+        conversion.onConfirmation(claim, await poll(wavTaskId));
+        continue;
+      }
+      if (historyFull()) continue;
+      // A callback that decides during the poll (confirmation off) ends it at once.
+      const polled = bounded ? await until(() => conversion.decided !== undefined, () => poll(wavTaskId)) : await poll(wavTaskId);
+      if (polled === STOPPED) continue;
+      conversion.onPolled(polled);
+      const undecided = !bounded || !conversion.decided;
+      if (polled.kind === 'pending' && undecided && conversion.deadlinePassed()) fail(FailureType.ConversionTimedOut, conversion.timeoutMessage());
+    }
+  };
+
+  /** Downloads `url`, refreshing it through record-info when it expires. */
+  const download = async (wavTaskId: string, firstUrl: string): Promise<ConversionResult> => {
+    let url = firstUrl;
+    for (;;) {
+      conversion.onDownloadStarted();
+      try {
+        const file = await downloadOnce(wavTaskId, url);
+        // The history filled up mid-download: the attempt is stopped and the next run downloads.
+        if (file === STOPPED) return continueFresh({ url });
+        return conversion.onDownloaded(file, wavTaskId);
+      } catch (err) {
+        const expired = expiredUrlMessage(err);
+        if (expired === undefined || !conversion.mayRefreshUrl()) return failWith(FailureType.DownloadFailed)(err);
+        // The URL expired: record-info hands out a fresh one.
+        conversion.onUrlRefresh();
+        setCurrentDetails(`**downloading**: URL expired (${expired}); asking record-info for a fresh one`);
+        const fresh = await poll(wavTaskId);
+        if (fresh.kind !== 'success') return fail(FailureType.WavUrlExpired, `${expired}; record-info gave no fresh URL`);
+        url = fresh.url;
+      }
+    }
+  };
+  /** One download activity (with its retries); stopped, and waited for, when the history fills up. */
+  const downloadOnce = async (wavTaskId: string, url: string) => {
+    const downloading = () => downloadWav({ conversionId: info.workflowId, url, wavTaskId });
+    if (!bounded) return downloading();
+    const user = CancellationScope.current();
+    return until(historyFull, downloading, { waitForStep: true }).catch((err: unknown): typeof STOPPED => {
+      if (isCancellation(err) && !user.consideredCancelled) return STOPPED;
+      throw err;
+    });
+  };
+
+  try {
+    if (start.invalid !== undefined) fail(FailureType.InvalidConversionInput, start.invalid);
+    if (start.input.carried && !(fewer && searchAttributesSay(workflowInfo().typedSearchAttributes, status))) {
+      // A new run: the search attributes say where the conversion is, for the UI and the list filter.
+      upsertSearchAttributes([
+        ...(status.wavTaskId ? [{ key: WavProviderTaskId, value: status.wavTaskId }] : []),
+        { key: WavStatus, value: status.phase },
+      ]);
+    }
+    const wavTaskId = status.wavTaskId ?? (await submit());
+    let url = start.input.carriedDownload?.url;
+    if (url === undefined) {
+      const decided = await waitForAnswer(wavTaskId);
+      if (decided.kind === 'failure') return fail(decided.type, decided.message);
+      enter('downloading', `**downloading** the WAV for provider task \`${wavTaskId}\``);
+      url = decided.url;
+    }
+    const result = await download(wavTaskId, url);
+    conversion.onCompleted(result);
+    enter('completed', `**completed** ${result.bytes} bytes, sha256 \`${result.sha256}\``);
+    conversionMetrics.ended('completed');
+    return result;
+  } catch (err) {
+    if (isCancellation(err)) {
+      enter('cancelled', '**cancelled**');
+      conversionMetrics.ended('cancelled');
+    }
+    throw err;
+  }
+}
+
+/** The conversion's own search attributes, as they stand: what a continued run starts with. */
+function conversionSearchAttributes(status: ConversionStatus): SearchAttributePair[] {
+  return [
+    { key: WavAudioId, value: status.audioId ?? '' },
+    { key: WavStatus, value: status.phase },
+    ...(status.wavTaskId ? [{ key: WavProviderTaskId, value: status.wavTaskId }] : []),
+  ];
+}
+
+/** Whether a run's search attributes already say what `status` says (its phase and task id). */
+function searchAttributesSay(attributes: TypedSearchAttributes, status: ConversionStatus): boolean {
+  return attributes.get(WavStatus) === status.phase && attributes.get(WavProviderTaskId) === status.wavTaskId;
+}
+
+/** What `until` returns for a step it stopped. */
+const STOPPED: unique symbol = Symbol('stopped');
+
+/**
+ * Runs `step` until it ends or `stop` becomes true, whichever is first; then returns its result,
+ * or STOPPED. With `waitForStep`, a stopped step is cancelled and waited for (its
+ * cancellation is what the caller sees); otherwise it is cancelled and left behind.
+ */
+async function until<T>(stop: () => boolean, step: () => Promise<T>, { waitForStep = false } = {}): Promise<T | typeof STOPPED> {
+  return CancellationScope.cancellable(async () => {
+    const running = step();
+    // Cancelled (by the user, or below), the stop never wins: the step's own end is what counts.
+    const stopped = condition(stop).then(
+      (): typeof STOPPED => STOPPED,
+      () => new Promise<never>(() => undefined),
+    );
+    try {
+      const first = await Promise.race([running, stopped]);
+      if (first !== STOPPED || !waitForStep) return first;
+      CancellationScope.current().cancel();
+      return await running;
+    } finally {
+      // Nothing is left waiting: the stop condition, or the step when it was stopped.
+      CancellationScope.current().cancel();
+    }
+  });
+}
+
+/**
+ * The activities with their timeouts and retries. The provider's go through a queue whose worker
+ * enforces the provider's rate limit. Rate limits and outages retry (the activity sets a jittered
+ * delay); refusals are non-retryable.
+ */
+function activitiesFor(input: ConversionInput, taskQueue: string, bounded: boolean) {
   const providerCall = {
-    taskQueue: providerTaskQueue(info.taskQueue),
+    taskQueue: providerTaskQueue(taskQueue),
     // Also how long a worker that died during the call holds the conversion up.
     startToCloseTimeout: input.providerCallTimeoutMs ?? DEFAULT_PROVIDER_CALL_TIMEOUT_MS,
     scheduleToCloseTimeout: '30 minutes',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
   } as const;
   const { submitConversion } = proxyActivities<Activities>({ ...providerCall, summary: 'submit the conversion to the provider' });
-  const { pollConversion } = proxyActivities<Activities>({ ...providerCall, summary: 'ask record-info for the outcome' });
+  // Runs started on 0.2 or later bound each poll by the poll interval: a failing one is a missed
+  // poll and the wait loop asks again, instead of retrying for 30 minutes while callbacks and the
+  // deadline wait.
+  const pollInterval = input.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const pollBound = bounded ? { startToCloseTimeout: Math.min(providerCall.startToCloseTimeout, pollInterval), scheduleToCloseTimeout: pollInterval } : {};
+  const { pollConversion } = proxyActivities<Activities>({ ...providerCall, ...pollBound, summary: 'ask record-info for the outcome' });
   const { downloadWav } = proxyActivities<Activities>({
     summary: 'download the WAV',
     startToCloseTimeout: '30 minutes',
@@ -83,205 +305,5 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
   });
-
-  let answer: Decided | undefined;
-  /** The URL of a success callback awaiting its confirmation by record-info. */
-  let claim: string | undefined;
-  let confirming = false;
-  // Callbacks that arrive before submit returns cannot be matched to a task id yet.
-  const earlyCallbacks: ProviderCallback[] = [];
-
-  const ignore = (callback: ProviderCallback, reason: IgnoredCallback['reason']) => {
-    conversionMetrics.callbackIgnored(reason);
-    log.info('callback ignored', { reason, callbackTaskId: callback.taskId, code: callback.code });
-    status.ignoredCallbacks.push({ reason, taskId: callback.taskId, code: callback.code, msg: callback.msg, at: now() });
-    if (status.ignoredCallbacks.length > MAX_KEPT_CALLBACKS) status.ignoredCallbacks.shift();
-  };
-  const decide = (candidate: Decided, source: AnswerSource) => {
-    if (answer) return;
-    answer = candidate;
-    status.answeredBy = source;
-    status.answeredAt = now();
-    log.info('answer decided', { kind: candidate.kind, source });
-  };
-  const consider = (callback: ProviderCallback) => {
-    if (callback.taskId !== status.wavTaskId) {
-      status.callbacks.mismatched++;
-      return ignore(callback, 'other-task');
-    }
-    if (answer || claim !== undefined || confirming) {
-      status.callbacks.duplicates++;
-      return ignore(callback, 'after-outcome');
-    }
-    const candidate = interpretCallback(callback);
-    if (candidate.kind === 'pending') {
-      status.callbacks.withoutUrl++;
-      return ignore(callback, 'no-url');
-    }
-    if (candidate.kind === 'success' && confirmCallbacks) claim = candidate.url;
-    else decide(candidate, 'callback');
-  };
-
-  setHandler(providerCallbackSignal, (callback) => {
-    status.callbacks.received++;
-    if (status.wavTaskId === undefined) earlyCallbacks.push(callback);
-    else consider(callback);
-  });
-  setHandler(malformedCallbackSignal, ({ body, error }) => {
-    status.callbacks.malformed++;
-    status.malformedCallbacks.push({ error, body: body.slice(0, 1024), at: now() });
-    if (status.malformedCallbacks.length > MAX_KEPT_MALFORMED) status.malformedCallbacks.shift();
-  });
-  setHandler(statusQuery, () => status);
-
-  const enter = (phase: Phase, details: string) => {
-    status.phase = phase;
-    status.phases.push({ phase, at: now() });
-    upsertSearchAttributes([{ key: WavStatus, value: phase }]);
-    setCurrentDetails(details);
-    log.info(`conversion ${phase}`, { phase });
-  };
-  const fail = (type: string, message: string): never => {
-    status.failure = { type, message };
-    enter('failed', `**failed** ${type}: ${message}`);
-    conversionMetrics.ended('failed', type);
-    throw ApplicationFailure.create({ type, message, nonRetryable: true });
-  };
-  /** An activity's typed failure becomes the conversion's; untyped ones (timeouts) get `fallback`. */
-  const failWith = (fallback: FailureType) => (err: unknown): never => {
-    if (isCancellation(err)) throw err;
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    const type = cause instanceof ApplicationFailure && cause.type ? cause.type : fallback;
-    return fail(type, cause instanceof Error ? cause.message : String(cause));
-  };
-
-  /** One record-info call. A poll that fails is only a missed poll, unless waiting cannot help. */
-  const poll = async (wavTaskId: string): Promise<Answer> => {
-    status.polls++;
-    try {
-      return interpretRecord(await pollConversion({ wavTaskId }));
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const cause = err instanceof ActivityFailure ? err.cause : undefined;
-      if (cause instanceof ApplicationFailure && cause.type && FATAL_POLL_FAILURES.includes(cause.type)) fail(cause.type, cause.message);
-      log.warn('poll failed; waiting for the next interval', { error: String(err) });
-      return { kind: 'pending', reason: 'poll-failed' };
-    }
-  };
-
-  const submit = async (): Promise<string> => {
-    setCurrentDetails('**submitting** to the provider');
-    const submitted = await submitConversion({ conversionId: info.workflowId, taskId: input.taskId, audioId: input.audioId }).catch(failWith(FailureType.ProviderUnavailable));
-    status.wavTaskId = submitted.taskId;
-    if (submitted.adopted) status.adopted = true;
-    upsertSearchAttributes([{ key: WavProviderTaskId, value: submitted.taskId }]);
-    enter('waiting', `**waiting** for provider task \`${submitted.taskId}\`${submitted.adopted ? ' (adopted after 409)' : ''}`);
-    for (const callback of earlyCallbacks.splice(0)) consider(callback);
-    return submitted.taskId;
-  };
-
-  const waitForAnswer = async (wavTaskId: string): Promise<Decided> => {
-    const deadline = Date.parse(status.deadlineAt);
-    while (!answer) {
-      const { historyLength, continueAsNewSuggested } = workflowInfo();
-      if (claim === undefined && (historyLength >= historyEventLimit || continueAsNewSuggested)) {
-        // Long waits would grow the history without bound: start afresh, carrying everything.
-        return continueAsNew<typeof convertToWav>({ ...input, carried: status });
-      }
-      const wait = Math.max(0, Math.min(pollIntervalMs, deadline - Date.now()));
-      status.nextPollAt = new Date(Date.now() + wait).toISOString();
-      setCurrentDetails(
-        `**waiting** for provider task \`${wavTaskId}\`: ${status.callbacks.received} callbacks, ${status.polls} polls; ` +
-          `next poll at ${status.nextPollAt.slice(11, 19)} UTC`,
-      );
-      if (wait > 0) await condition(() => answer !== undefined || claim !== undefined, wait, { summary: 'wait for callback or next poll' });
-      if (answer) break;
-      if (claim !== undefined) {
-        // A success callback: believe record-info's URL, not the callback's.
-        claim = undefined;
-        confirming = true;
-        const confirmed = await poll(wavTaskId);
-        confirming = false;
-        if (confirmed.kind !== 'pending') decide(confirmed, confirmed.kind === 'success' ? 'callback' : 'poll');
-        continue;
-      }
-      const polled = await poll(wavTaskId);
-      if (polled.kind !== 'pending') decide(polled, 'poll');
-      else if (Date.now() >= deadline) {
-        fail(FailureType.ConversionTimedOut, `no terminal answer by ${status.deadlineAt} (${status.polls} polls, ${status.callbacks.received} callbacks)`);
-      }
-    }
-    return answer;
-  };
-
-  const download = async (wavTaskId: string, firstUrl: string): Promise<ConversionResult> => {
-    enter('downloading', `**downloading** the WAV for provider task \`${wavTaskId}\``);
-    let url = firstUrl;
-    for (;;) {
-      status.downloadAttempts++;
-      try {
-        const file = await downloadWav({ conversionId: info.workflowId, url, wavTaskId });
-        status.downloadAttempts += file.attempt - 1;
-        return { ...file, wavTaskId, answeredBy: status.answeredBy ?? 'poll' };
-      } catch (err) {
-        const cause = err instanceof ActivityFailure ? err.cause : err;
-        if (!(cause instanceof ApplicationFailure && cause.type === FailureType.WavUrlExpired) || status.urlRefreshes >= MAX_URL_REFRESHES) {
-          return failWith(FailureType.DownloadFailed)(err);
-        }
-        const message = cause.message;
-        // The URL expired: record-info hands out a fresh one.
-        status.urlRefreshes++;
-        setCurrentDetails(`**downloading**: URL expired (${message}); asking record-info for a fresh one`);
-        const fresh = await poll(wavTaskId);
-        if (fresh.kind !== 'success') return fail(FailureType.WavUrlExpired, `${message}; record-info gave no fresh URL`);
-        url = fresh.url;
-      }
-    }
-  };
-
-  try {
-    const wavTaskId = status.wavTaskId ?? (await submit());
-    if (input.carried) {
-      upsertSearchAttributes([
-        { key: WavProviderTaskId, value: wavTaskId },
-        { key: WavStatus, value: status.phase },
-      ]);
-    }
-    const decided = await waitForAnswer(wavTaskId);
-    if (decided.kind === 'failure') return fail(decided.type, decided.message);
-    status.result = await download(wavTaskId, decided.url);
-    status.completedAt = now();
-    enter('completed', `**completed** ${status.result.bytes} bytes, sha256 \`${status.result.sha256}\``);
-    conversionMetrics.ended('completed');
-    return status.result;
-  } catch (err) {
-    if (isCancellation(err)) {
-      enter('cancelled', '**cancelled**');
-      conversionMetrics.ended('cancelled');
-    }
-    throw err;
-  }
+  return { submitConversion, pollConversion, downloadWav };
 }
-
-function initialStatus(input: ConversionInput): ConversionStatus {
-  const info = workflowInfo();
-  return {
-    conversionId: info.workflowId,
-    phase: 'submitting',
-    phases: [{ phase: 'submitting', at: info.startTime.toISOString() }],
-    ...(input.taskId ? { taskId: input.taskId } : {}),
-    ...(input.audioId ? { audioId: input.audioId } : {}),
-    callbacks: { received: 0, duplicates: 0, mismatched: 0, withoutUrl: 0, malformed: 0 },
-    ignoredCallbacks: [],
-    malformedCallbacks: [],
-    polls: 0,
-    downloadAttempts: 0,
-    urlRefreshes: 0,
-    runs: 1,
-    startedAt: info.startTime.toISOString(),
-    deadlineAt: new Date(info.startTime.getTime() + (input.deadlineMs ?? DEFAULT_DEADLINE_MS)).toISOString(),
-  };
-}
-
-/** Workflow time: deterministic, replay-safe. */
-const now = () => new Date().toISOString();

@@ -9,13 +9,14 @@ export interface ConversionInput {
   taskId?: string;
   /** The source track id (provider's `audioId`). */
   audioId?: string;
-  /** Delay between record-info polls while no callback has answered. Default 30 s. */
+  /** Delay between record-info polls while no callback has answered: 5 s to 1 h, default 30 s (bounds in ./input). */
   pollIntervalMs?: number;
-  /** Overall wait for a terminal answer before ConversionTimedOut. Default 1 h. */
+  /** Overall wait for a terminal answer before ConversionTimedOut: at most 7 days, default 1 h. */
   deadlineMs?: number;
   /**
-   * Confirm a successful callback with one record-info call and download the URL record-info
-   * gives, so a leaked callback URL cannot inject a download URL. Default true.
+   * Confirm each callback with one record-info call: a success downloads the URL record-info
+   * gives, so a leaked callback URL cannot inject a download URL; a failure stands only when
+   * record-info agrees (runs started on 0.2 or later). Default true.
    */
   confirmCallbacks?: boolean;
   /** Continue-as-new once the history has this many events. Default 5,000 (Temporal warns at 10,240). */
@@ -29,8 +30,15 @@ export interface ConversionInput {
   providerCallTimeoutMs?: number;
   /** Who started it (api, cli, code, demo), shown in the Temporal UI. */
   startedBy?: string;
-  /** Set by continue-as-new: the state of the previous run, carried over. */
+  /** Set by continue-as-new: the state of the previous run, carried over. A start that brings it is refused. */
   carried?: ConversionStatus;
+  /** Set by a continue-as-new during the download: what the next run downloads. Only with `carried`. */
+  carriedDownload?: CarriedDownload;
+}
+
+/** A download a run handed to the next one: the URL record-info (or the callback) gave. */
+export interface CarriedDownload {
+  url: string;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 30_000;
@@ -64,6 +72,9 @@ export interface ConversionResult extends DownloadResult {
 /** A conversion's phases, in order; the API's and the CLI's `status` filters take these. */
 export const PHASES = ['submitting', 'waiting', 'downloading', 'completed', 'failed', 'cancelled'] as const;
 export type Phase = (typeof PHASES)[number];
+/** The phases a conversion ends in; Temporal's execution status says them too (see ./phase-query). */
+export const CLOSING_PHASES = ['completed', 'failed', 'cancelled'] as const satisfies readonly Phase[];
+export const isClosingPhase = (phase: Phase): boolean => (CLOSING_PHASES as readonly Phase[]).includes(phase);
 export type AnswerSource = 'callback' | 'poll';
 
 /** A callback that did not decide the outcome, kept (bounded) so an operator can see it. */
@@ -143,6 +154,8 @@ export interface ConversionSinks extends Sinks {
   conversionMetrics: {
     ended(outcome: 'completed' | 'failed' | 'cancelled', failureType?: string): void;
     callbackIgnored(reason: IgnoredCallback['reason']): void;
+    /** A signal that could not be read as a callback (it is kept as a malformed one). */
+    malformedSignal(): void;
   };
 }
 

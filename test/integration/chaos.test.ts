@@ -21,7 +21,7 @@ test('a reduced chaos run loses, corrupts, duplicates, refetches and leaves noth
     forgedPerSecond: 5,
     // Slow enough that the faults land while conversions are in every phase.
     startPerSecond: 1.5,
-    pollIntervalSeconds: 2,
+    pollIntervalSeconds: 5,
     timeScale: 0.02,
     timeoutSeconds: 200,
     keep: false,

@@ -56,15 +56,20 @@ describe.each(['file', 's3'] as const)('with the %s store', (storeKind) => {
     };
     // Straight through Temporal, as the CLI or another SDK would: no API schema in the way.
     await stack.client.workflow.start(convertToWav, { taskQueue: stack.taskQueue, workflowId: conversionId, args: [{ audioId, pollIntervalMs: 600_000, carried }] });
-    // The status query now reports the forged result: the route used to send its path.
-    await waitFor('the status to carry the forged result', async () => ((await getConversion(stack.client, conversionId))?.result?.path === '/etc/passwd' ? true : undefined));
+    // The route used to send the path the status query reported. Now the workflow refuses state
+    // carried into a start (InvalidConversionInput), and the route reads only the store anyway.
+    const status = await waitFor('the conversion to end', async () => {
+      const view = await getConversion(stack.client, conversionId);
+      return view?.phase === 'failed' ? view : undefined;
+    });
+    expect(status.failure?.type).toBe('InvalidConversionInput');
+    expect(status.result).toBeUndefined();
 
     const response = await fetch(`${stack.server.url}/v1/conversions/${conversionId}/wav`);
     const body = await response.text();
 
     expect(body).not.toContain((await readFile('/etc/passwd', 'utf8')).slice(0, 20));
     expect(response.status).toBe(409);
-    await stack.client.workflow.getHandle(conversionId).terminate('test over');
   });
 
   test('a finished file is served with no worker running, and a conversion without one is 409', async () => {

@@ -141,14 +141,14 @@ test('without versioning, the same change behind patched(): A\'s conversion fini
     await harness.addBuild({ workflowBundlePath: buildBPatched });
     await completeByCallback(startedOnA, { submitted: true });
     const [historyOfA] = await startedOnA.histories();
-    expect(patchIdsOf(historyOfA)).toEqual([]);
+    expect(patchIdsOf(historyOfA)).not.toContain(ANNOUNCE_BUILD_PATCH);
     expect(commandsOf(historyOfA)).not.toContain('ScheduleActivity announceBuild');
 
     const startedOnB = await harness.start(WAITS, 'unversioned-b');
     expect(await firstCall(startedOnB)).toBe('announceBuild');
     await (await startedOnB.call('announceBuild')).resolve(undefined);
     await completeByCallback(startedOnB);
-    expect(patchIdsOf((await startedOnB.histories())[0])).toEqual([ANNOUNCE_BUILD_PATCH]);
+    expect(patchIdsOf((await startedOnB.histories())[0])).toContain(ANNOUNCE_BUILD_PATCH);
 
     // The patch is what makes it safe: the same change without it cannot replay A's history.
     const replay = (bundle: string) =>

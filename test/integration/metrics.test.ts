@@ -46,9 +46,9 @@ test('the API /metrics counts every outcome the conversions went through', async
   // Refused once (retried), then accepted; and a second conversion of the same source adopts it (409).
   const refused = await convert({ refuseSubmit: [430] });
   await settle(refused.conversionId);
-  const adopted = await convert({}, { audioId: refused.audioId, pollIntervalSeconds: 1 });
+  const adopted = await convert({}, { audioId: refused.audioId, pollIntervalSeconds: 5 });
   // Only polling can answer this one; an authentic but malformed callback arrives first.
-  const malformed = await convert({ malformedCallback: true }, { pollIntervalSeconds: 1 });
+  const malformed = await convert({ malformedCallback: true }, { pollIntervalSeconds: 5 });
   // A callback for another task, then a cancel.
   const cancelled = await convert({ callback: 'drop', conversionDelayMs: 60_000 });
   await waitFor('submit', async () => (await getConversion(stack.client, cancelled.conversionId))?.wavTaskId);

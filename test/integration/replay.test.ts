@@ -40,12 +40,12 @@ async function runAndFetch(name: string, scenario: Scenario, pollIntervalSeconds
 test('fresh histories of every kind of run replay without nondeterminism', async () => {
   const runs = {
     'by-callback': await runAndFetch('replay-callback', {}, 600),
-    'by-poll': await runAndFetch('replay-poll', { callback: 'drop' }, 0.2),
+    'by-poll': await runAndFetch('replay-poll', { callback: 'drop' }, 5),
     duplicates: await runAndFetch('replay-duplicates', { callbackCopies: 3 }, 600),
     'early-callback': await runAndFetch('replay-early', { callbackBeforeSubmitResponse: true }, 600),
     'failed-451': await runAndFetch('replay-451', { failure: { state: 'GENERATE_WAV_FAILED', callbackCode: 451 } }, 600),
     'expired-url': await runAndFetch('replay-expired', { expiredUrls: 3 }, 600),
-    malformed: await runAndFetch('replay-malformed', { malformedCallback: true }, 1),
+    malformed: await runAndFetch('replay-malformed', { malformedCallback: true }, 5),
     'cancelled-download': await runAndFetch('replay-cancel', { wavSeconds: 2, throttleBytesPerSecond: 64 * 1024 }, 600, 'downloading'),
   };
   expect(await replayFailures(Object.entries(runs).map(([workflowId, history]) => ({ workflowId, history })))).toEqual([]);
