@@ -1,5 +1,10 @@
 import { loadConfig } from '../src/config';
 import { workerTuning } from '../src/worker';
+import { readCostBaseline } from './cost-baseline';
+import { costKeys, costSizes } from './cost';
+import { costPhase } from './cost-phase';
+import { startCostStack } from './cost-stack';
+import { readDownloadRatio } from './download-result';
 import { memoryPhase } from './phase-memory';
 import { reactionPhase } from './phase-reaction';
 import { startApiPhase } from './phase-start-api';
@@ -52,25 +57,44 @@ async function main(): Promise<void> {
     say(`throughput: ${JSON.stringify(throughput)}`);
     const memory = await only('memory', () => memoryPhase(stack, SIZES.memoryConversions));
     say(`memory: ${JSON.stringify(memory)}`);
-    if (!start || !reaction || !throughput || !memory) return say('BENCH_ONLY: the table needs every phase');
-    report = { start, reaction, throughput, memory, totalSeconds: round((Date.now() - startedAt) / 1000, 1) };
+    const cost = await only('cost', costOfPaths);
+    if (cost) say(`cost: ${JSON.stringify(costKeys(cost, readCostBaseline()))}`);
+    if (!start || !reaction || !throughput || !memory || !cost) return say('BENCH_ONLY: the table needs every phase');
+    report = { start, reaction, throughput, memory, cost, totalSeconds: round((Date.now() - startedAt) / 1000, 1) };
   } finally {
     await stack.close();
   }
   print(report, tuning);
 }
 
+/**
+ * What a conversion costs per path, counted as `npm run bench:cost` counts it (bench/cost-phase.ts)
+ * on this checkout's `wavflow worker` and `wavflow server`, with fewer conversions: the counts are
+ * exact; bench:cost's CPU figures need its larger run.
+ */
+async function costOfPaths() {
+  const stack = await startCostStack();
+  try {
+    return await costPhase(stack, costSizes({ conversions: 10, waitConversions: 5, waitMinutes: [1, 2], watch: false }));
+  } finally {
+    await stack.close();
+  }
+}
+
 type Report = {
   start: Awaited<ReturnType<typeof startApiPhase>>;
+  cost: Awaited<ReturnType<typeof costOfPaths>>;
   reaction: Awaited<ReturnType<typeof reactionPhase>>;
   throughput: { wavflow: BatchFigures; baseline: BatchFigures };
   memory: Awaited<ReturnType<typeof memoryPhase>>;
   totalSeconds: number;
 };
 
-function print({ start, reaction, throughput, memory, totalSeconds }: Report, tuning: object): void {
+function print({ start, reaction, throughput, memory, cost, totalSeconds }: Report, tuning: object): void {
   const { wavflow, baseline } = throughput;
   const throughputRatio = wavflow.perSec / baseline.perSec;
+  const costFigures = costKeys(cost, readCostBaseline());
+  const download = readDownloadRatio();
   const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const figures = {
     reactionP50Ms: reaction.reactionP50Ms,
@@ -89,6 +113,7 @@ function print({ start, reaction, throughput, memory, totalSeconds }: Report, tu
     throughputRatio: figures.throughputRatio >= GOALS.throughputRatio,
     rssMiBAt10k: figures.rssMiBAt10k <= GOALS.rssMiBAt10k && figures.completedAt10k === SIZES.memoryConversions,
     startApiRatio: figures.startApiRatio >= GOALS.startApiRatio,
+    ...(costFigures.callbackActionsGoalMet !== undefined ? { callbackActions: costFigures.callbackActionsGoalMet } : {}),
   };
 
   console.log(`\nnpm run bench — one dev server (in memory), sandbox, HTTP server and a worker per phase, each its own process; ${totalSeconds} s\n`);
@@ -115,13 +140,28 @@ function print({ start, reaction, throughput, memory, totalSeconds }: Report, tu
       [`worker RSS MiB, ${SIZES.memoryConversions} waiting`, String(memory.rssMiBAt10k), `idle ${memory.rssMiBIdle}`, '', '≤ 1024', met(meetsGoals.rssMiBAt10k)],
       ['  peak worker RSS MiB (build-up; whole phase)', `${memory.peakRssMiBWaiting}; ${memory.peakRssMiB}`, '', '', '', ''],
       ['  completed after release / drain s / per s', `${memory.completedAt10k} / ${memory.drainSeconds} / ${memory.drainPerSec}`, '', '', `all ${SIZES.memoryConversions}`, ''],
+      ...Object.keys(costFigures.actionsPerConversion).map((path) => [
+        `billable actions / events per conversion: ${path}`,
+        `${costFigures.actionsPerConversion[path as keyof typeof costFigures.actionsPerConversion]} / ${costFigures.eventsPerConversion[path as keyof typeof costFigures.eventsPerConversion]}`,
+        costFigures.actionsBaseline ? `${costFigures.actionsBaseline.release} ${costFigures.actionsBaseline[path as keyof typeof costFigures.actionsPerConversion]}` : '',
+        path === 'callback' && costFigures.callbackActionsRatio !== undefined ? String(costFigures.callbackActionsRatio) : '',
+        path === 'callback' ? '≤ 0.8' : '',
+        path === 'callback' && costFigures.callbackActionsGoalMet !== undefined ? met(costFigures.callbackActionsGoalMet) : '',
+      ]),
     ]),
   );
-  console.log(`\nworker tuning: ${JSON.stringify(tuning)}; provider rate limit ${PROVIDER_RATE}/s`);
+  console.log(`\nworker tuning: ${JSON.stringify(tuning)}; provider rate limit ${PROVIDER_RATE}/s; workers ${VERSIONED ? 'versioned (both sides)' : 'unversioned (both sides)'}`);
+  console.log(download ? `downloadRatioVsNodeLoop ${download.ratio} from bench:download of ${download.at}` : 'downloadRatioVsNodeLoop: no bench:download result with it yet (see bench/README.md)');
   console.log(
     JSON.stringify({
       ...figures,
+      actionsPerConversion: costFigures.actionsPerConversion,
+      eventsPerConversion: costFigures.eventsPerConversion,
+      actionsBaseline: costFigures.actionsBaseline,
+      ...(download ? { downloadRatioVsNodeLoop: download.ratio } : {}),
       meetsGoals,
+      callbackActionsRatio: costFigures.callbackActionsRatio,
+      historyBytesPerConversion: costFigures.historyBytesPerConversion,
       ...start,
       ...reaction,
       throughputSeconds: round(wavflow.seconds, 1),
@@ -132,6 +172,7 @@ function print({ start, reaction, throughput, memory, totalSeconds }: Report, tu
       ...Object.fromEntries(Object.entries(memory).filter(([k]) => !['rssMiBAt10k', 'completedAt10k', 'statuses'].includes(k))),
       memoryStatuses: memory.statuses,
       workerTuning: tuning,
+      versionedWorkers: VERSIONED,
       providerRatePerSecond: PROVIDER_RATE,
       sizes: SIZES,
       totalSeconds,
