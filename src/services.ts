@@ -79,8 +79,8 @@ export async function connectClient(config: Config): Promise<Client> {
 
 /** The bare connection (its operator and workflow services), for `wavflow setup`. */
 export function connectTemporal(config: Config): Promise<Connection> {
-  return Connection.connect(config.temporal.connection).catch((err: unknown) => {
-    throw explainConnectionError(err, config.temporal);
+  return Connection.connect(config.temporal.connection).catch(async (err: unknown) => {
+    throw await explainConnectionError(err, config.temporal);
   });
 }
 
@@ -90,8 +90,8 @@ export function lazyClient(config: Config): Client {
 }
 
 export function connectWorker(config: Config): Promise<NativeConnection> {
-  return NativeConnection.connect(config.temporal.connection).catch((err: unknown) => {
-    throw explainConnectionError(err, config.temporal);
+  return NativeConnection.connect(config.temporal.connection).catch(async (err: unknown) => {
+    throw await explainConnectionError(err, config.temporal);
   });
 }
 

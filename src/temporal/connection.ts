@@ -1,4 +1,6 @@
 import { accessSync, constants } from 'node:fs';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile, type ConfigDataSource } from '@temporalio/envconfig';
@@ -105,30 +107,82 @@ export function resolveTemporalConnection(env: Record<string, string | undefined
 }
 
 /**
- * A connection failure, told in terms of the setting to fix where the cause is recognisable: a
- * server certificate the configured CA did not sign, a server that wants a client certificate,
- * TLS spoken to a plain-text server or the other way round. Otherwise the error as it was.
+ * A connection failure, told in terms of the setting to fix where the cause is one: the frontend's
+ * certificate not signed by the configured CA, or not for the host name; a frontend that wants a
+ * client certificate, or refuses the one given; TLS spoken to a plain-text frontend or the other way
+ * round. The SDK's own errors rarely say which ("Failed to connect before the deadline"), so the
+ * cause is found by a TLS handshake of our own with the same settings. Otherwise the error as it was.
  */
-export function explainConnectionError(err: unknown, config: TemporalConnectionConfig): Error {
-  const message = err instanceof Error ? err.message : String(err);
+export async function explainConnectionError(err: unknown, config: TemporalConnectionConfig): Promise<Error> {
+  const original = err instanceof Error ? err : new Error(String(err));
+  const cause = await probeTls(config).catch(() => undefined);
+  if (!cause) return original;
   const names = config.settingNames;
   const at = `Temporal at ${config.address}`;
-  if (/UnknownIssuer|unable to verify|self[- ]signed certificate|unable to get (local )?issuer|certificate verify failed|BadSignature|invalid peer certificate/i.test(message)) {
-    return new TemporalConnectionError(
-      `${at}: TLS handshake failed: its certificate is not signed by a CA wavflow trusts (${names.serverCaCert}${config.tls ? '' : ', with TLS on'}). Original error: ${message}`,
-      names.serverCaCert,
-    );
+  const said = ` (${cause.code}: ${original.message.split('\n')[0]})`;
+  switch (cause.kind) {
+    case 'untrusted':
+      return new TemporalConnectionError(`${at}: TLS handshake failed: its certificate is not signed by a CA wavflow trusts (${names.serverCaCert})${said}`, names.serverCaCert);
+    case 'wrong-name':
+      return new TemporalConnectionError(`${at}: TLS handshake failed: its certificate is not for this host name (set TEMPORAL_TLS_SERVER_NAME)${said}`, 'TEMPORAL_TLS_SERVER_NAME');
+    case 'certificate-required':
+      return new TemporalConnectionError(`${at} requires a client certificate (mTLS): set ${names.clientCert} and ${names.clientKey}${said}`, names.clientCert);
+    case 'certificate-refused':
+      return new TemporalConnectionError(`${at} refused wavflow's client certificate (${names.clientCert}): it is not signed by a CA the frontend trusts${said}`, names.clientCert);
+    case 'plain-text':
+      return new TemporalConnectionError(`${at} does not speak TLS, but wavflow connects with TLS (${names.tls}, or an API key)${said}`, names.tls);
+    case 'tls-only':
+      return new TemporalConnectionError(`${at} speaks TLS only: set TEMPORAL_TLS=true, or ${names.serverCaCert} for a private CA${said}`, names.tls);
   }
-  if (/NotValidForName|does not match|Hostname\/IP does not match|altnames/i.test(message)) {
-    return new TemporalConnectionError(`${at}: TLS handshake failed: its certificate is not for this host name (set TEMPORAL_TLS_SERVER_NAME). Original error: ${message}`, 'TEMPORAL_TLS_SERVER_NAME');
-  }
-  if (/certificate required|CertificateRequired|alert.*(bad certificate|handshake failure)|tlsv13 alert certificate required/i.test(message)) {
-    return new TemporalConnectionError(`${at} requires a client certificate (mTLS): set ${names.clientCert} and ${names.clientKey}. Original error: ${message}`, names.clientCert);
-  }
-  if (config.tls && /wrong version number|InvalidContentType|packet length too long|CorruptMessage|record overflow/i.test(message)) {
-    return new TemporalConnectionError(`${at} does not speak TLS, but the connection uses it (${names.tls}, or an API key). Original error: ${message}`, names.tls);
-  }
-  return err instanceof Error ? err : new Error(message);
+}
+
+interface TlsCause {
+  kind: 'untrusted' | 'wrong-name' | 'certificate-required' | 'certificate-refused' | 'plain-text' | 'tls-only';
+  code: string;
+}
+
+/** A TLS handshake with the connection's own settings, reporting what went wrong (undefined: nothing TLS did). */
+function probeTls(config: TemporalConnectionConfig): Promise<TlsCause | undefined> {
+  const at = config.address.lastIndexOf(':');
+  const host = config.address.slice(0, at).replace(/^\[|\]$/g, '');
+  const port = Number(config.address.slice(at + 1));
+  const settings = typeof config.connection.tls === 'object' && config.connection.tls ? config.connection.tls : {};
+  const servername = settings.serverNameOverride ?? (isIP(host) ? undefined : host);
+  return new Promise((resolve) => {
+    const socket = tlsConnect({
+      host,
+      port,
+      ALPNProtocols: ['h2'],
+      ...(servername ? { servername } : {}),
+      ...(settings.serverRootCACertificate ? { ca: Buffer.from(settings.serverRootCACertificate) } : {}),
+      ...(settings.clientCertPair ? { cert: Buffer.from(settings.clientCertPair.crt), key: Buffer.from(settings.clientCertPair.key) } : {}),
+      // Without TLS configured: only whether the frontend speaks TLS at all.
+      rejectUnauthorized: config.tls,
+    });
+    const done = (cause: TlsCause | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(cause);
+    };
+    const timer = setTimeout(() => done(undefined), 5_000);
+    socket.once('secureConnect', () => {
+      if (!config.tls) return done({ kind: 'tls-only', code: 'TLS handshake succeeded' });
+      // A TLS 1.3 server judges the client certificate after the handshake: its first bytes tell.
+      socket.once('data', () => done(undefined));
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      const code = error.code ?? error.message;
+      if (!config.tls) return done(undefined);
+      if (/CERTIFICATE_REQUIRED/.test(code)) return done({ kind: 'certificate-required', code });
+      if (/ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|DECRYPT_ERROR|ACCESS_DENIED)/.test(code)) return done({ kind: 'certificate-refused', code });
+      if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return done({ kind: 'wrong-name', code });
+      if (/UNABLE_TO_VERIFY|SELF_SIGNED|UNABLE_TO_GET_ISSUER|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE/.test(code)) return done({ kind: 'untrusted', code });
+      if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|RECORD_LAYER_FAILURE/.test(code) || /wrong version number/.test(error.message)) {
+        return done({ kind: 'plain-text', code });
+      }
+      done(undefined);
+    });
+  });
 }
 
 /** A connection failure whose cause is a setting, which it names: retrying does not help. */
