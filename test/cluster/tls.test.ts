@@ -167,8 +167,7 @@ describe('a frontend that requires client certificates (mTLS)', () => {
   });
 
   test('without a client certificate the error names the settings to set', async () => {
-    const { TEMPORAL_TLS_CLIENT_CERT_PATH: _cert, TEMPORAL_TLS_CLIENT_KEY_PATH: _key, ...serverOnly } = mtlsEnv();
-    const list = await runCli(['list'], serverOnly);
+    const list = await runCli(['list'], { ...mtlsEnv(), TEMPORAL_TLS_CLIENT_CERT_PATH: '', TEMPORAL_TLS_CLIENT_KEY_PATH: '' });
     expect(list.code).toBe(1);
     expect(list.stderr).toContain('requires a client certificate (mTLS): set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH');
   });
