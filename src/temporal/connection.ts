@@ -21,7 +21,7 @@ export interface TemporalConnectionConfig {
   /** Whether the connection uses TLS (explicitly, or because an API key implies it). */
   tls: boolean;
   /** Where each TLS setting came from, to name it in an error. */
-  settingNames: { serverCaCert: string; clientCert: string; clientKey: string; tls: string };
+  settingNames: { serverCaCert: string; clientCert: string; clientKey: string; tls: string; apiKey: string };
 }
 
 export class TemporalConfigError extends Error {
@@ -70,6 +70,7 @@ export function resolveTemporalConnection(env: Record<string, string | undefined
     clientCert: nameOf('clientCert', profile.tls?.clientCert),
     clientKey: nameOf('clientKey', profile.tls?.clientKey),
     tls: vars.TEMPORAL_TLS !== undefined || !useFile ? 'TEMPORAL_TLS' : inProfile('tls.disabled'),
+    apiKey: vars.TEMPORAL_API_KEY !== undefined || !profile.apiKey ? 'TEMPORAL_API_KEY' : inProfile('api_key'),
   };
   const files = [
     ['serverCaCert', profile.tls?.serverCACert],
@@ -114,11 +115,22 @@ export function resolveTemporalConnection(env: Record<string, string | undefined
  * cause is found by a TLS handshake of our own with the same settings. Otherwise the error as it was.
  */
 export async function explainConnectionError(err: unknown, config: TemporalConnectionConfig): Promise<Error> {
-  const original = err instanceof Error ? err : new Error(String(err));
-  const cause = await probeTls(config).catch(() => undefined);
-  if (!cause) return original;
   const names = config.settingNames;
   const at = `Temporal at ${config.address}`;
+  // The client wraps the call's own error ("Failed to connect to Temporal server", cause: 16 UNAUTHENTICATED …).
+  const inner = err instanceof Error && err.cause instanceof Error ? err.cause : undefined;
+  const original = err instanceof Error ? (inner ? new Error(`${err.message}: ${inner.message}`) : err) : new Error(String(err));
+  const code = (inner as { code?: unknown } | undefined)?.code;
+  if (code === UNAUTHENTICATED || code === PERMISSION_DENIED || /\b(Unauthenticated|PermissionDenied)\b/.test(original.message)) {
+    return new TemporalConnectionError(
+      config.connection.apiKey !== undefined
+        ? `${at} refused the API key (${names.apiKey}): ${original.message}`
+        : `${at} requires credentials (an API key in TEMPORAL_API_KEY, or a client certificate): ${original.message}`,
+      names.apiKey,
+    );
+  }
+  const cause = await probeTls(config).catch(() => undefined);
+  if (!cause) return original;
   const said = ` (${cause.code}: ${original.message.split('\n')[0]})`;
   switch (cause.kind) {
     case 'untrusted':
@@ -135,6 +147,9 @@ export async function explainConnectionError(err: unknown, config: TemporalConne
       return new TemporalConnectionError(`${at} speaks TLS only: set TEMPORAL_TLS=true, or ${names.serverCaCert} for a private CA${said}`, names.tls);
   }
 }
+
+const PERMISSION_DENIED = 7;
+const UNAUTHENTICATED = 16;
 
 interface TlsCause {
   kind: 'untrusted' | 'wrong-name' | 'certificate-required' | 'certificate-refused' | 'plain-text' | 'tls-only';

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createCertificateAuthority, startReadyCluster, type CertificateAuthority, type CertificateFiles, type TemporalCluster } from '../../src/temporal';
-import { uniqueId } from '../support/stack';
+import { convertThroughCli } from '../support/cli-conversion';
 import { lastJson, runCli, startCli } from '../support/wavflow-cli';
 
 /**
@@ -56,43 +55,6 @@ function tlsCluster(mutual: boolean) {
   };
 }
 
-/** A conversion through `wavflow worker`, `wavflow server` and `wavflow convert --wait`: the three ways wavflow connects. */
-async function convertThroughCli(cluster: TemporalCluster, tlsEnv: Record<string, string>) {
-  const output = join(work, `wav-${randomBytes(3).toString('hex')}`);
-  const env = {
-    TEMPORAL_ADDRESS: cluster.address,
-    TEMPORAL_TASK_QUEUE: uniqueId('tls'),
-    PROVIDER_BASE_URL: sandbox.url,
-    SANDBOX_API_KEY: sandbox.apiKey,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    CALLBACK_SECRET: randomBytes(24).toString('base64url'),
-    WAV_OUTPUT_DIR: output,
-    WORKER_METRICS_PORT: '0',
-    DOWNLOAD_MIN_FREE_BYTES: '0',
-    POLL_INTERVAL_SECONDS: '600',
-    ...tlsEnv,
-  };
-  const server = startCli('server', env);
-  const running = [server];
-  try {
-    // The callback URL the worker hands out is the API's, on the port it picked.
-    const { url } = (await server.waitForLog('listening')) as { url: string };
-    const withApi = { ...env, PUBLIC_BASE_URL: url };
-    const worker = startCli('worker', withApi);
-    running.push(worker);
-    await worker.waitForLog('worker running');
-    const converted = await runCli(['convert', '--audio-id', uniqueId('over-tls'), '--wait', '--json'], withApi);
-    expect({ code: converted.code, stderr: converted.stderr }).toEqual({ code: 0, stderr: '' });
-    const { result } = lastJson<{ result: { sha256: string; wavTaskId: string; answeredBy: string } }>(converted.stdout);
-    // Answered by the callback: the API's own client (connected lazily) signalled the workflow.
-    expect(result.answeredBy).toBe('callback');
-    expect(result.sha256).toBe(sandbox.task(result.wavTaskId)?.file?.sha256);
-  } finally {
-    await Promise.all(running.map((p) => p.stop()));
-  }
-}
-
 describe('a frontend with TLS', () => {
   const cluster = tlsCluster(false);
   const tlsEnv = () => ({ TEMPORAL_ADDRESS: cluster().address, TEMPORAL_TLS_SERVER_CA_CERT_PATH: ca.cert, TEMPORAL_TLS_SERVER_NAME: 'localhost' });
@@ -113,7 +75,7 @@ describe('a frontend with TLS', () => {
   });
 
   test('the worker, the API and the CLI complete a conversion over TLS', async () => {
-    await convertThroughCli(cluster(), tlsEnv());
+    await convertThroughCli(sandbox, work, tlsEnv());
   });
 
   test("the cluster's UI reaches the frontend over TLS", async () => {
@@ -157,7 +119,7 @@ describe('a frontend that requires client certificates (mTLS)', () => {
     const setup = await runCli(['setup', '--json'], mtlsEnv());
     expect(setup.code).toBe(0);
     expect(lastJson(setup.stdout)).toMatchObject({ namespaceCreated: true });
-    await convertThroughCli(cluster(), mtlsEnv());
+    await convertThroughCli(sandbox, work, mtlsEnv());
   });
 
   test('the certificate and key can be given as PEM text instead of files', async () => {
