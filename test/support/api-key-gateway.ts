@@ -54,7 +54,7 @@ export async function startApiKeyGateway(options: { certificate: CertificateFile
       if (!call.closed) call.close(constants.NGHTTP2_CANCEL);
     });
     let trailers: OutgoingHttpHeaders = {};
-    call.on('trailers', (received) => (trailers = withoutPseudo(received)));
+    call.on('trailers', (received: IncomingHttpHeaders) => (trailers = withoutPseudo(received)));
     call.on('response', (received) => {
       // A trailers-only answer (an error) carries grpc-status in its headers and ends there.
       const trailersOnly = received['grpc-status'] !== undefined;
