@@ -11,4 +11,4 @@ export { createCertificateAuthority, type CertificateAuthority, type Certificate
 export { ServiceProcess } from './service-process';
 export { freePortBetween } from './free-port';
 export { setUpNamespace, registerSearchAttributes, type SetupReport } from './setup';
-export { startReadyCluster, type ReadyClusterOptions } from './ready-cluster';
+export { startReadyCluster, DYNAMIC_CONFIG_FILE, type ReadyClusterOptions } from './ready-cluster';

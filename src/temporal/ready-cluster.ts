@@ -4,6 +4,9 @@ import { startCluster, type ClusterOptions, type TemporalCluster } from './clust
 import { obtainServerBinaries } from './server-binaries';
 import { setUpNamespace, type SetupReport } from './setup';
 
+/** The project's Temporal dynamic configuration: the harness's, and the one compose mounts. */
+export const DYNAMIC_CONFIG_FILE = join('deploy', 'temporal-dynamic-config.yaml');
+
 export interface ReadyClusterOptions extends Omit<ClusterOptions, 'binaries' | 'dynamicConfigFile'> {
   projectDir: string;
   /** The namespace `wavflow setup` readies; none when absent (a bare cluster). */
@@ -17,7 +20,7 @@ export interface ReadyClusterOptions extends Omit<ClusterOptions, 'binaries' | '
  */
 export async function startReadyCluster(options: ReadyClusterOptions): Promise<{ cluster: TemporalCluster; setup: SetupReport | undefined }> {
   const binaries = await obtainServerBinaries({ projectDir: options.projectDir, log: options.log });
-  const cluster = await startCluster({ ...options, binaries, dynamicConfigFile: join(options.projectDir, 'deploy', 'temporal-dynamic-config.yaml') });
+  const cluster = await startCluster({ ...options, binaries, dynamicConfigFile: join(options.projectDir, DYNAMIC_CONFIG_FILE) });
   if (!options.namespace) return { cluster, setup: undefined };
   try {
     const connection = await Connection.connect(await cluster.connectionOptions());
