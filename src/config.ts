@@ -16,7 +16,7 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
 
   // Temporal's own connection variables, read the way every Temporal tool reads them (src/temporal/connection.ts).
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233').describe('Temporal frontend (host:port); overrides the profile\'s `address`. `npm start` starts a dev server here unless one is already listening.'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233').describe('Temporal frontend (host:port); overrides the profile\'s `address`. `npm start` starts a dev server here unless one is already listening; `npm run cluster` its frontend.'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace; overrides the profile\'s `namespace`.'),
   TEMPORAL_API_KEY: z.string().min(1).optional().describe('API key (Temporal Cloud), sent as `authorization: Bearer <key>`; turns TLS on.'),
   TEMPORAL_TLS: bool.optional().describe('`true` connects with TLS (system CAs unless a CA is set), `false` without, even with an API key. Default: TLS when any TEMPORAL_TLS_* or an API key is set.'),
@@ -30,7 +30,7 @@ export const configSchema = z.object({
   TEMPORAL_PROFILE: z.string().min(1).optional().describe('Profile of `temporal.toml` to use (default `default`); the variables above override its fields. `TEMPORAL_GRPC_META_<NAME>` adds a gRPC header.'),
   TEMPORAL_CONFIG_FILE: z.string().min(1).optional().describe('The `temporal.toml` to read. Default `~/.config/temporalio/temporal.toml` (when it exists). `npm start` reads none.'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('wavflow').describe('Task queue of the worker and of every conversion.'),
-  TEMPORAL_UI_PORT: port.default(8233).describe('Port of the dev server\'s Web UI.'),
+  TEMPORAL_UI_PORT: port.default(8233).describe('Port of the Temporal Web UI that `npm start` (dev server) or `npm run cluster` starts.'),
   TEMPORAL_UI_URL: z.url().optional().describe('Base URL of the Temporal UI printed in links. Default `http://127.0.0.1:<TEMPORAL_UI_PORT>`.'),
   TEMPORAL_DB_FILE: z.string().min(1).default('.data/temporal.db').describe('SQLite file of the dev server started by `npm start`.'),
   TEMPORAL_CLI_PATH: z.string().optional().describe('Use this Temporal CLI binary instead of finding or building one.'),
