@@ -33,6 +33,12 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS scripts that run before anything is built (npm test's pretest).
+    files: ['test/support/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-undef': 'off' },
+  },
+  {
     files: ['eslint.config.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

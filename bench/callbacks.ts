@@ -39,7 +39,17 @@ async function main(): Promise<void> {
   const devNull = await open('/dev/null', 'w');
   const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'info' }, pino.destination({ fd: devNull.fd, sync: false }));
   const server = await listen(
-    createApp({ client, namespace: 'default', callbackSecret: secret, temporalUiUrl: 'http://127.0.0.1:8233', start: { taskQueue: 'bench-no-worker' }, logger }),
+    createApp({
+      client,
+      namespace: 'default',
+      callbackSecret: secret,
+      temporalUiUrl: 'http://127.0.0.1:8233',
+      start: { taskQueue: 'bench-no-worker' },
+      logger,
+      // Thousands of callbacks to 100 conversions measure the signal path; the per-conversion
+      // budget (made for a provider's few) would answer most of them 429 instead.
+      callbackLimit: { burst: Number.MAX_SAFE_INTEGER, refillSeconds: 1 },
+    }),
     0,
     '127.0.0.1',
   );

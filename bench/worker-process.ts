@@ -104,8 +104,8 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
       callbackSecret: config.callbackSecret ?? 'bench',
       download: {
         store: config.timedStore === false ? new LocalDirectoryStore(config.outputDir) : new TimedStore(config.outputDir),
-        // As in production with the sandbox: only its host name is allowed to be internal.
-        addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+        // As in production with the sandbox: only its host and port are allowed to be internal.
+        addressPolicy: { allowPrivate: false, allowedHosts: [new URL(config.sandboxUrl).host] },
         // The production defaults (DOWNLOAD_* in src/config.ts).
         maxBytes: 4 * 1024 ** 3,
         minFreeBytes: 256 * 1024 ** 2,

@@ -11,6 +11,19 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/**
+ * The provider sends a callback at most 4 times (then retries after 1, 5 and 15 min), sometimes
+ * in duplicate copies: 10 at once covers three copies arriving together, each retried.
+ */
+export const CALLBACK_LIMIT_DEFAULTS = { burst: 10, refillSeconds: 60 } as const;
+
+/** `files.internal:8443`, `127.0.0.1:8090`, `[::1]:8090` or a bare host: nothing more (no scheme, user or path). */
+function isHostAndPort(entry: string): boolean {
+  if (!URL.canParse(`http://${entry}`)) return false;
+  const url = new URL(`http://${entry}`);
+  return url.username === '' && url.password === '' && url.pathname === '/' && !url.search && !url.hash && entry.toLowerCase().replace(/:80$/, '') === url.host;
+}
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('`production` makes CALLBACK_SECRET and API_TOKEN required.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
@@ -46,6 +59,8 @@ export const configSchema = z.object({
   PROVIDER_VARIANT: z.enum(['sunoapi', 'kie']).default('sunoapi').describe('Which reading of ambiguous codes applies (429 = out of credits on `sunoapi`, rate limit on `kie`).'),
   PROVIDER_WEBHOOK_HMAC_KEY: z.string().min(1).optional().describe("The provider's webhook HMAC key (kie.ai `webhookHmacKey`); when set, callbacks must carry a valid X-Webhook-Signature."),
   WEBHOOK_REPLAY_WINDOW_SECONDS: positiveInt.default(300).describe('How far X-Webhook-Timestamp may be from now before a signed callback is refused as a replay.'),
+  CALLBACK_LIMIT_BURST: positiveInt.default(CALLBACK_LIMIT_DEFAULTS.burst).describe('Callbacks one conversion may receive at once; beyond its budget the receiver answers 429 with Retry-After and signals nothing. The provider sends a callback at most 4 times; the rest leaves room for duplicate copies.'),
+  CALLBACK_LIMIT_REFILL_SECONDS: z.coerce.number().positive().default(CALLBACK_LIMIT_DEFAULTS.refillSeconds).describe('After the burst, one more callback per conversion every this many seconds.'),
   PROVIDER_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one provider API request.'),
   PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2).describe('Provider calls (submit, poll) per second across all workers: 2/s is the documented 20 per 10 s.'),
   PROVIDER_RETRY_BASE_MS: positiveInt.default(2000).describe('First delay before retrying a rate-limited or failed provider call; doubles per attempt (max 2 min), with jitter.'),
@@ -63,8 +78,19 @@ export const configSchema = z.object({
     .string()
     .default('')
     .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
-    .describe('Comma-separated host names downloads may reach even when they resolve to internal addresses. The sandbox host is added when no provider key is set.'),
+    .refine((entries) => entries.every(isHostAndPort), 'each entry must be host:port (a bare host means port 80 or 443)')
+    .describe('Comma-separated `host:port` pairs downloads may reach even when they resolve to internal addresses; the port must match (a bare host means 80 for http, 443 for https). The sandbox\'s host:port is added when no provider key is set.'),
 
+  WORKER_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[^.]+$/, 'no dots: Temporal writes a version as <deployment>.<build id>')
+    .default('wavflow')
+    .describe('Worker Deployment the worker belongs to (Worker Versioning; conversions are pinned to the build they started on).'),
+  WORKER_BUILD_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Build id of this worker within its deployment. Default: `<package version>+<git commit>`, recorded in `dist/build-info.json` at build time (`GIT_COMMIT` build argument in images; a hash of the code without either).'),
   WORKER_METRICS_PORT: port.default(9464).describe('Port of `wavflow worker`\'s Prometheus `/metrics` and `/healthz`; 0 picks a free one (logged). `npm start` serves the worker\'s metrics on the API\'s `/metrics` instead.'),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Interface the worker\'s metrics server listens on (`0.0.0.0` in containers).'),
   // 1,000, not the SDK's default (2,311 with a 4 GiB heap): `npm run bench` measured about 0.3 MiB

@@ -57,15 +57,19 @@ export async function runDev(config: Config): Promise<void> {
 
     const connection = await connectWorker(config);
     cleanups.push(() => connection.close());
-    const worker = await createWorker(await workerOptions(config, connection, publicBaseUrl(config, server.port), { sandboxUrl: sandbox?.url, metrics }));
+    const options = await workerOptions(config, connection, publicBaseUrl(config, server.port), { sandboxUrl: sandbox?.url, metrics });
+    // One build at a time on a dev machine: this one is where new conversions start.
+    const worker = await createWorker({ ...options, currentVersion: 'always' });
     const workerRun = worker.run();
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
     });
+    await Promise.race([worker.versioned(), workerRun]);
 
     say(`API          ${server.url}  (POST /v1/conversions, GET /v1/conversions/:id)`);
     say(`Temporal UI  ${temporal.uiUrl ?? uiUrl}`);
+    say(`worker       ${options.deployment?.deploymentName ?? ''} build ${options.deployment?.buildId ?? ''} (current version)`);
     say(`convert one  node dist/cli.js convert --audio-id my-first-track --wait`);
 
     if (sandbox && config.SANDBOX_DEMO) await runDemo(config, client, sandbox, uiUrl);

@@ -28,6 +28,7 @@ export const FailureType = {
   TruncatedDownload: 'TruncatedDownload', // fewer bytes than announced (retried: the next attempt starts again)
   DownloadFailed: 'DownloadFailed', // any other HTTP or network failure (retried, resuming)
   ForbiddenDownloadAddress: 'ForbiddenDownloadAddress', // URL or redirect leads to a private/internal address or a non-http scheme
+  NotHttpResponse: 'NotHttpResponse', // the file URL's server answered something that is not HTTP (a gRPC, SSH or database port)
   DownloadTooLarge: 'DownloadTooLarge', // larger than DOWNLOAD_MAX_BYTES
   InsufficientStorage: 'InsufficientStorage', // free disk below what the file needs plus the margin (retried later)
 } as const;
@@ -44,5 +45,6 @@ export const nonRetryableFailureTypes: readonly FailureType[] = [
   FailureType.WavUrlExpired,
   FailureType.NotAWavFile,
   FailureType.ForbiddenDownloadAddress,
+  FailureType.NotHttpResponse,
   FailureType.DownloadTooLarge,
 ];

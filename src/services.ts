@@ -12,6 +12,7 @@ import type { StartOptions } from './client';
 import { LocalDirectoryStore } from './download';
 import { ProviderClient } from './provider';
 import { explainConnectionError, freePort, installTemporalRuntime } from './temporal';
+import { resolveBuildId } from './versioning';
 import { workerTuning, type WorkerOptions } from './worker';
 
 /** Wiring shared by the entry points: every long-lived dependency built from the configuration. */
@@ -116,6 +117,9 @@ export async function workerTelemetry(logger: Logger): Promise<Metrics> {
   return metrics;
 }
 
+/** The Worker Deployment Version this process's worker is (Worker Versioning is always on). */
+export const workerDeployment = (config: Config) => ({ deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: resolveBuildId(config.WORKER_BUILD_ID) });
+
 /** Everything a worker process needs, from the configuration. */
 export async function workerOptions(
   config: Config,
@@ -130,6 +134,7 @@ export async function workerOptions(
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     providerRatePerSecond: config.PROVIDER_RATE_LIMIT_PER_SECOND,
     tuning: workerTuning(config),
+    deployment: workerDeployment(config),
     activities: {
       provider: providerClient(config, sandboxUrl),
       publicBaseUrl: publicUrl,
@@ -138,8 +143,9 @@ export async function workerOptions(
         store: new LocalDirectoryStore(inProject(config.WAV_OUTPUT_DIR)),
         addressPolicy: {
           allowPrivate: config.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES,
-          // Without a provider key the files come from the sandbox, on this machine.
-          allowedHosts: [...config.DOWNLOAD_ALLOWED_HOSTS, ...(config.PROVIDER_API_KEY ? [] : [new URL(sandboxBaseUrl(config, sandboxUrl)).hostname])],
+          // Without a provider key the files come from the sandbox, on this machine: its host and
+          // port only, not the API or Temporal beside it.
+          allowedHosts: [...config.DOWNLOAD_ALLOWED_HOSTS, ...(config.PROVIDER_API_KEY ? [] : [new URL(sandboxBaseUrl(config, sandboxUrl)).host])],
         },
         maxBytes: config.DOWNLOAD_MAX_BYTES,
         minFreeBytes: config.DOWNLOAD_MIN_FREE_BYTES,
@@ -167,6 +173,7 @@ export async function appOptions(config: Config, client: Client, logger: Logger,
     logger,
     webhook: webhookOptions(config),
     apiToken: config.API_TOKEN,
+    callbackLimit: { burst: config.CALLBACK_LIMIT_BURST, refillSeconds: config.CALLBACK_LIMIT_REFILL_SECONDS },
   };
 }
 

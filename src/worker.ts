@@ -1,7 +1,9 @@
-import { NativeConnection, Worker, type InjectedSinks, type State } from '@temporalio/worker';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
+import { NativeConnection, Runtime, Worker, type InjectedSinks, type State } from '@temporalio/worker';
 import { activityLogAttributes, createFileActivities, createProviderActivities, type ActivityDeps } from './activities';
 import type { Config } from './config';
 import { Metrics } from './metrics';
+import { applyCurrentVersionPolicy, type CurrentVersionOutcome, type CurrentVersionPolicy } from './versioning';
 import { providerTaskQueue, type ConversionSinks } from './workflows';
 
 /**
@@ -23,6 +25,14 @@ export interface WorkerOptions {
   metrics?: Metrics | undefined;
   /** Concurrency and cache sizes; the SDK's defaults where absent. */
   tuning?: WorkerTuning | undefined;
+  /**
+   * Worker Versioning: the deployment and build this worker is. Every conversion is pinned to the
+   * build it started on, so a deploy never replays running conversions on new code. Absent: an
+   * unversioned worker (safe only with patched() for every command change).
+   */
+  deployment?: WorkerDeploymentVersion | undefined;
+  /** What the worker does with its deployment's Current Version once it polls. Default `if-none`. */
+  currentVersion?: CurrentVersionPolicy | undefined;
 }
 
 /** The worker knobs `npm run bench` measures (WORKER_* in src/config.ts explains the chosen defaults). */
@@ -61,6 +71,11 @@ export interface WavflowWorker {
   run(): Promise<void>;
   shutdown(): void;
   getState(): State;
+  /**
+   * Settles once `run()` applied the Current Version policy (undefined for an unversioned
+   * worker): with `always`, new conversions reach this build from then on.
+   */
+  versioned(): Promise<CurrentVersionOutcome | undefined>;
 }
 
 /**
@@ -69,7 +84,7 @@ export interface WavflowWorker {
  * of worker processes together stay within the provider's quota.
  */
 export async function createWorker(options: WorkerOptions): Promise<WavflowWorker> {
-  const { connection, namespace, taskQueue, workflowBundlePath } = options;
+  const { connection, namespace, taskQueue, workflowBundlePath, deployment } = options;
   const metrics = options.metrics ?? new Metrics();
   const activities = { ...options.activities, metrics };
   const interceptors = { activity: [activityLogAttributes] };
@@ -86,7 +101,12 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
       // timeout): cancellation arrives within a second, and a retry resumes from fresh progress.
       maxHeartbeatThrottleInterval: '1 second',
       ...tuningOptions(options.tuning, true),
+      ...(deployment ? { workerDeploymentOptions: { version: deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' } as const } : {}),
     }),
+    // Unversioned on purpose: its rate limit is the provider's quota, one queue for every build.
+    // Provider calls of a pinned conversion come here because no version polls this queue (Temporal
+    // then uses the queue's own routing); their input and output must stay compatible across the
+    // builds that run side by side during a deploy.
     Worker.create({
       connection,
       namespace,
@@ -98,12 +118,40 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
     }),
   ]);
   const workers = [main, provider];
-  const shutdown = () => workers.filter((w) => w.getState() === 'RUNNING').forEach((w) => w.shutdown());
+  const stopping = new AbortController();
+  const shutdown = () => {
+    stopping.abort();
+    workers.filter((w) => w.getState() === 'RUNNING').forEach((w) => w.shutdown());
+  };
+  let settleVersioned!: (outcome: CurrentVersionOutcome | undefined) => void;
+  let failVersioned!: (err: unknown) => void;
+  const versioned = new Promise<CurrentVersionOutcome | undefined>((resolve, reject) => {
+    settleVersioned = resolve;
+    failVersioned = reject;
+  });
+  versioned.catch(() => {}); // run() reports the failure; this copy is for whoever waits on it
+  const versioning = async () => {
+    if (!deployment) return settleVersioned(undefined);
+    const policy = options.currentVersion ?? 'if-none';
+    const logger = Runtime.instance().logger;
+    const where = { deploymentName: deployment.deploymentName, buildId: deployment.buildId, policy };
+    try {
+      const outcome = await applyCurrentVersionPolicy(connection.workflowService, { namespace, version: deployment, policy, signal: stopping.signal });
+      logger.info(`worker deployment version: ${outcome}`, { ...where, outcome });
+      settleVersioned(outcome);
+    } catch (err) {
+      failVersioned(err);
+      // Without a Current Version this worker gets no new conversions: fatal only where it was asked for.
+      if (policy === 'always') throw err;
+      logger.warn('could not check the worker deployment\'s current version', { ...where, error: String(err) });
+    }
+  };
   return {
     run: async () => {
-      const runs = workers.map((w) => w.run());
+      // A worker stopped another way (SIGTERM) also ends the wait for its version.
+      const runs = workers.map((w) => w.run().finally(() => stopping.abort()));
       try {
-        await Promise.all(runs);
+        await Promise.all([...runs, versioning()]);
       } catch (err) {
         shutdown();
         await Promise.allSettled(runs);
@@ -112,6 +160,7 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
     },
     shutdown,
     getState: () => main.getState(),
+    versioned: () => versioned,
   };
 }
 

@@ -19,7 +19,11 @@ export function figures(run: ChaosRun) {
   const wrongOutcome = count('wrong-outcome');
   const stuck = count('stuck');
   const duplicateDownloads = checks.filter((c) => c.downloadedTwice).length;
+  const failedResumes = checks.filter((c) => c.resumeFailed).length;
   const forgedAccepted = forger.accepted.length + foreignSignals;
+  // A forgery must meet 401, or nothing (the receiver restarting). Any other answer means it got
+  // further: a 503, for one, comes only after both signature checks passed.
+  const forgedAnsweredOtherwise = sum(Object.entries(forger.answers).filter(([answer]) => answer !== '401' && answer !== 'network').map(([, n]) => n));
   const partFilesLeft = run.partFilesLeft.length;
   const crashes = run.crashes.length;
   return {
@@ -30,11 +34,14 @@ export function figures(run: ChaosRun) {
     corrupt,
     wrongOutcome,
     duplicateDownloads,
+    failedResumes,
     stuck,
     partFilesLeft,
     forgedSent,
     forgedRejected: forger.answers['401'] ?? 0,
     forgedAccepted,
+    forgedAnsweredOtherwise,
+    forgedAnswers: { ...forger.answers },
     forgedUnanswered: forger.answers.network ?? 0,
     workerKills: kills,
     activitiesRetriedAfterTimeout: sum(checks.map((c) => sum(Object.values(c.timedOutAttempts)))),
@@ -65,7 +72,7 @@ export function figures(run: ChaosRun) {
     seed: plan.seed,
     wallSeconds: run.wallSeconds,
     crashes,
-    ok: lost + corrupt + wrongOutcome + duplicateDownloads + stuck + partFilesLeft + forgedAccepted + crashes === 0,
+    ok: lost + corrupt + wrongOutcome + duplicateDownloads + failedResumes + stuck + partFilesLeft + forgedAccepted + forgedAnsweredOtherwise + crashes === 0,
   };
 }
 
@@ -82,6 +89,7 @@ export function printReport(run: ChaosRun, f: ChaosFigures, out: (line: string) 
     ['  stuck', String(f.stuck), 'still running at the end'],
     ['bytes downloaded / needed', `${f.bytesDownloaded} / ${f.bytesNeeded}`, `${(f.bytesDownloaded / Math.max(1, f.bytesNeeded)).toFixed(3)}x`],
     ['duplicate downloads', String(f.duplicateDownloads), 'files sent twice over (2x their size or more)'],
+    ['failed resumes', String(f.failedResumes), 'files sent 1.1x to 2x over: a retry started over instead of resuming'],
     ['.part files left', String(f.partFilesLeft), ''],
     ['downloads cut / URLs expired', `${f.plannedDownloadsCut} / ${f.plannedUrlsExpired}`, `${f.downloadAttempts} download attempts, ${f.urlRefreshes} URL refreshes`],
     ['callbacks dropped / tripled / receiver down', `${f.plannedCallbacksDropped} / ${f.plannedCallbacksTripled} / ${f.plannedReceiverDown}`, `planned; ${f.receiverDownDeliveredLater} of the last delivered by a retry`],
@@ -90,6 +98,7 @@ export function printReport(run: ChaosRun, f: ChaosFigures, out: (line: string) 
     ['answered by callback / poll', `${f.answeredByCallback} / ${f.answeredByPoll}`, ''],
     ['forged callbacks sent', String(f.forgedSent), `401: ${f.forgedRejected}, no answer (server restarting): ${f.forgedUnanswered}`],
     ['forged callbacks accepted', String(f.forgedAccepted), 'answered 2xx or reached a workflow'],
+    ['forged callbacks answered otherwise', String(f.forgedAnsweredOtherwise), `neither 401 nor unanswered (answers: ${JSON.stringify(f.forgedAnswers)})`],
     ['worker kills survived', String(f.workerKills), `HTTP server restarts ${f.httpRestarts}, Temporal restarts ${f.temporalRestarts}`],
     ['activities retried after a timeout', String(f.activitiesRetriedAfterTimeout), `${f.downloadsRetriedAfterTimeout} of them downloads: work a kill or an outage interrupted`],
     ['process crashes', String(f.crashes), 'wavflow processes that exited unasked'],
@@ -107,10 +116,11 @@ export function printReport(run: ChaosRun, f: ChaosFigures, out: (line: string) 
   const problems = run.checks.filter((c) => c.verdict !== 'succeeded' && c.verdict !== 'failed-as-expected');
   for (const c of problems.slice(0, 20)) out(`  ${c.verdict}: ${c.conversionId} (${c.plan.callback}, ${c.plan.download}) ${c.detail ?? ''}`);
   for (const c of run.checks.filter((x) => x.downloadedTwice).slice(0, 20)) out(`  duplicate download: ${c.conversionId} sent ${c.bytesServed} bytes of a ${c.fileBytes} byte file`);
+  for (const c of run.checks.filter((x) => x.resumeFailed).slice(0, 20)) out(`  failed resume: ${c.conversionId} (${c.plan.download}) sent ${c.bytesServed} bytes of a ${c.fileBytes} byte file (${(c.bytesServed / c.fileBytes).toFixed(2)}x)`);
   for (const a of run.forger.accepted.slice(0, 20)) out(`  forged accepted: ${a.kind} → ${a.conversionId} answered ${a.status}`);
   for (const c of run.checks.filter((x) => x.foreignSignals > 0).slice(0, 20)) out(`  forged signal reached ${c.conversionId} (${c.foreignSignals})`);
   for (const crash of run.crashes) out(`  crash: ${crash}`);
-  out(`verdict: ${f.ok ? 'PASS: nothing lost, corrupt, duplicated, stuck, left over, forged or crashed' : 'FAIL'}`);
+  out(`verdict: ${f.ok ? 'PASS: nothing lost, corrupt, duplicated, fetched again, stuck, left over, forged or crashed' : 'FAIL'}`);
 }
 
 /** The cluster harness's faults (zero on the dev server, which cannot have them). */

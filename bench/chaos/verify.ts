@@ -15,6 +15,9 @@ import type { ConversionPlan } from './plan';
  * served, and against its workflow history (which no counter inside wavflow can dress up).
  */
 
+/** Bytes served beyond this share of the file mean a resume started over. */
+export const RESUME_FAILED_SHARE = 1.1;
+
 export type Verdict = 'succeeded' | 'failed-as-expected' | 'lost' | 'corrupt' | 'wrong-outcome' | 'stuck';
 
 export interface ConversionCheck {
@@ -35,6 +38,12 @@ export interface ConversionCheck {
    * that is partial refetching (counted in the bytes), not a second download.
    */
   downloadedTwice: boolean;
+  /**
+   * A resume that started over: 1.1 to 2 times the file's size went out. A resumed cut or kill
+   * refetches at most what was in flight; more means a retry threw away what it had and fetched
+   * the file again from the start.
+   */
+  resumeFailed: boolean;
   /** providerCallback signals in the history that are not the provider's own callback for this task. */
   foreignSignals: number;
   /** Per activity type, 1 when its last attempt followed a timed-out one: work a killed worker or an outage interrupted. */
@@ -51,6 +60,7 @@ export async function checkConversion(client: Client, sandbox: Sandbox, outputDi
     bytesServed: task?.bytesServed ?? 0,
     fileBytes: task?.file?.bytes ?? 0,
     downloadedTwice: task?.file !== undefined && task.bytesServed >= 2 * task.file.bytes,
+    resumeFailed: task?.file !== undefined && task.bytesServed >= RESUME_FAILED_SHARE * task.file.bytes && task.bytesServed < 2 * task.file.bytes,
   };
   const description = await handle.describe().catch(() => undefined);
   if (!description) return { ...base, verdict: 'lost', detail: 'no such workflow', workflowStatus: 'NOT_FOUND', foreignSignals: 0, timedOutAttempts: {} };

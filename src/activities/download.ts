@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { ForbiddenAddressError, safeGet, type AddressPolicy, type WavStore } from '../download';
+import { ForbiddenAddressError, NotHttpResponseError, safeGet, type AddressPolicy, type WavStore } from '../download';
 import { FailureType } from '../failures';
 import type { Metrics } from '../metrics';
 import { parseWavHeader, WAV_HEADER_SCAN_BYTES, WavFormatError, type WavInfo } from '../wav';
@@ -99,6 +99,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
     } catch (err) {
       if (ctx.cancellationSignal.aborted) throw cancelled(ctx.cancellationSignal);
       if (err instanceof ForbiddenAddressError) throw failure(FailureType.ForbiddenDownloadAddress, err.message, false);
+      if (err instanceof NotHttpResponseError) throw failure(FailureType.NotHttpResponse, err.message, false);
       throw failure(FailureType.DownloadFailed, `request failed: ${errorMessage(err)}`, true);
     }
     const { status, headers, body } = response;

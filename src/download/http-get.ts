@@ -24,6 +24,15 @@ export interface SafeGetResponse {
 
 const REDIRECTS = [301, 302, 303, 307, 308];
 
+/** The peer answered with something that is not an HTTP/1.x response (binary framing, a banner, garbage). */
+export class NotHttpResponseError extends Error {
+  override readonly name = 'NotHttpResponseError';
+
+  constructor(url: URL, cause: NodeJS.ErrnoException) {
+    super(`${url.host} did not answer HTTP (${cause.code ?? 'parse error'}: ${cause.message})`, { cause });
+  }
+}
+
 /**
  * GET that connects only where the address policy allows: http(s) only, every resolved address
  * checked before connecting (the connection uses the checked address, so DNS cannot change its
@@ -49,7 +58,7 @@ export async function safeGet(url: string, options: SafeGetOptions): Promise<Saf
 function requestOnce(url: URL, { headers, policy, connectTimeoutMs, idleTimeoutMs, signal }: SafeGetOptions): Promise<IncomingMessage> {
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   // Literal addresses never reach `lookup`: check them here, before any packet is sent.
-  if (isIP(hostname)) assertAllowedAddress(hostname, hostname, policy);
+  if (isIP(hostname)) assertAllowedAddress(url, hostname, policy);
 
   const lookup: LookupFunction = (host, lookupOptions, callback) => {
     dnsLookup(host, { all: true }, (err, addresses: LookupAddress[]) => {
@@ -58,7 +67,7 @@ function requestOnce(url: URL, { headers, policy, connectTimeoutMs, idleTimeoutM
       const ordered = [...addresses].sort((a, b) => a.family - b.family);
       try {
         // Refuse a name with any internal address: a resolver may hand out the other one next time.
-        for (const { address } of ordered) assertAllowedAddress(host, address, policy);
+        for (const { address } of ordered) assertAllowedAddress(url, address, policy);
       } catch (refusal) {
         return callback(refusal as NodeJS.ErrnoException, '', 0);
       }
@@ -78,9 +87,17 @@ function requestOnce(url: URL, { headers, policy, connectTimeoutMs, idleTimeoutM
       socket.once('connect', () => clearTimeout(timer));
       socket.once('close', () => clearTimeout(timer));
     });
-    request.setTimeout(idleTimeoutMs, () => request.destroy(new Error(`no data for ${idleTimeoutMs} ms`)));
-    request.once('response', resolve);
-    request.once('error', reject);
+    let response: IncomingMessage | undefined;
+    request.setTimeout(idleTimeoutMs, () => {
+      const silence = new Error(`no data for ${idleTimeoutMs} ms`);
+      // Mid-body, the reader sees the response end: give it the reason, not a bare "aborted".
+      response?.destroy(silence);
+      request.destroy(silence);
+    });
+    request.once('response', (answer: IncomingMessage) => resolve((response = answer)));
+    // Before a response, a parser error means the peer does not speak HTTP/1.x at all (a gRPC,
+    // SSH or database port): retrying cannot change that.
+    request.once('error', (err: NodeJS.ErrnoException) => reject(err.code?.startsWith('HPE_') ? new NotHttpResponseError(url, err) : err));
     request.end();
   });
 }

@@ -1,3 +1,3 @@
-export { assertAllowedAddress, ForbiddenAddressError, isAllowedHost, isInternalAddress, type AddressPolicy } from './address-policy';
-export { safeGet, type SafeGetOptions, type SafeGetResponse } from './http-get';
+export { assertAllowedAddress, ForbiddenAddressError, isAllowedTarget, isInternalAddress, type AddressPolicy } from './address-policy';
+export { NotHttpResponseError, safeGet, type SafeGetOptions, type SafeGetResponse } from './http-get';
 export { LocalDirectoryStore, type WavStore } from './store';

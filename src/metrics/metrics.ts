@@ -8,6 +8,7 @@ export type CallbackOutcome =
   | 'ignored'
   | 'unavailable'
   | 'rejected'
+  | 'limited'
   | 'duplicate'
   | 'mismatched'
   | 'without_url';
@@ -33,7 +34,7 @@ export class Metrics {
 
   readonly callbacks = new Counter({
     name: 'wavflow_callbacks_total',
-    help: 'Provider callbacks by outcome: at the receiver (received, forged, malformed, ignored, unavailable, rejected) and in the workflow (duplicate, mismatched, without_url).',
+    help: 'Provider callbacks by outcome: at the receiver (received, forged, malformed, ignored, unavailable, rejected, limited) and in the workflow (duplicate, mismatched, without_url).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

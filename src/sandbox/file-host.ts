@@ -5,8 +5,8 @@ import type { ServedFile } from './task-store';
 
 /**
  * A file host with the behaviours a download must survive: Range and If-Range (or not), slow
- * links, connections cut mid-body, bodies shorter than the file without a Content-Length,
- * redirects, and bodies that are not WAV at all.
+ * links, connections cut mid-body, bodies that stop mid-way with the connection left open, bodies
+ * shorter than the file without a Content-Length, redirects, and bodies that are not WAV at all.
  * @param attempt 1 for the first request of this file, 2 for the next, ...
  * @returns the body bytes sent
  */
@@ -29,8 +29,13 @@ export async function serveFile(req: Request, res: Response, file: ServedFile, s
   }
 
   const cut = attempt <= (scenario.cuts ?? 1) && scenario.cutAfterFraction !== undefined;
+  const stall = attempt <= (scenario.stalls ?? 1) && scenario.stallAfterFraction !== undefined;
   const truncate = attempt === 1 && scenario.truncateWithoutLength;
-  const stopAt = cut || truncate ? Math.floor(file.bytes * (scenario.cutAfterFraction ?? 0.5)) : file.bytes;
+  const stopAt = stall
+    ? Math.floor(file.bytes * (scenario.stallAfterFraction ?? 0.5))
+    : cut || truncate
+      ? Math.floor(file.bytes * (scenario.cutAfterFraction ?? 0.5))
+      : file.bytes;
 
   res.status(start > 0 ? 206 : 200).set({ 'content-type': 'audio/wav', etag, 'last-modified': lastModified, 'accept-ranges': 'bytes' });
   if (start > 0) res.set('content-range', `bytes ${start}-${file.bytes - 1}/${file.bytes}`);
@@ -51,6 +56,11 @@ export async function serveFile(req: Request, res: Response, file: ServedFile, s
     }
   } finally {
     await handle.close();
+  }
+  // A stall keeps the connection open and says nothing more, until the client gives up.
+  if (stall && stopAt < file.bytes) {
+    if (!res.destroyed) await new Promise((resolve) => res.once('close', resolve));
+    return sent;
   }
   // A cut is the connection dropping mid-body (after what was sent has left this process, so the
   // bytes counted as served are the bytes the client can receive); a truncation ends cleanly.

@@ -140,6 +140,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const refusal = scenario.refuseSubmit?.[refused];
     if (refusal !== undefined) {
       refusals.set(scenarioKey, refused + 1);
+      // Left unanswered: the client's timeout ends it (and close() the connection).
+      if (refusal === 'timeout') return;
+      if (refusal === 'network') return void req.socket.destroy();
       return void res.json(envelope(refusal, `refused by scenario (${refusal})`));
     }
 
@@ -155,6 +158,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       scenario,
       createTime: new Date(),
       fileRequests: 0,
+      fileFaults: 0,
       fileAttempts: 0,
       bytesServed: 0,
       urlsIssued: 0,
@@ -188,6 +192,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     task.fileRequests++;
     const { scenario } = task;
     if (Number(req.query.v ?? 0) < (scenario.expiredUrls ?? 0)) return void res.status(scenario.expiredStatus ?? 410).send('link expired');
+    const fault = task.fileFaults++;
+    const status = scenario.fileErrors?.[fault];
+    if (status !== undefined) return void res.status(status).send(`file host error (${status})`);
+    // Silence until the client gives up (or close() ends the connection).
+    if (fault - (scenario.fileErrors?.length ?? 0) < (scenario.stallBeforeHeaders ?? 0)) return;
     const attempt = ++task.fileAttempts;
     task.bytesServed += await serveFile(req, res, task.file, scenario, attempt);
     if (attempt === 1 && scenario.replaceFileAfterCut) task.file = await writeWav(task, 'replaced');
@@ -207,6 +216,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     res.json({ released: await releaseCallbacks(count, concurrency) });
   });
   app.get('/_sandbox/callbacks', (_req, res) => void res.json({ held: held.length, holding, attempts: callbacks.attempts.length }));
+  app.get('/_sandbox/tasks', (_req, res) => void res.json(store.all()));
   app.get('/_sandbox/tasks/:id', (req, res) => {
     const task = store.get(req.params.id);
     if (!task) return void res.status(404).json({ error: 'unknown task' });

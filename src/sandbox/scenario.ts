@@ -2,8 +2,12 @@
 export interface Scenario {
   /** From submit to the terminal state. Default: the sandbox's conversionDelayMs. */
   conversionDelayMs?: number;
-  /** Codes answered to the first submits, one per request, before the submit is accepted (e.g. [430, 455]). */
-  refuseSubmit?: number[];
+  /**
+   * What the first submits get, one per request, before the submit is accepted: a provider code
+   * (e.g. 430, 455), `timeout` (no answer at all: the client gives up) or `network` (the
+   * connection is dropped without an answer). Nothing is created for these requests.
+   */
+  refuseSubmit?: SubmitFault[];
   /** End in this failed state and send this callback code instead of succeeding. */
   failure?: { state: FailedState; callbackCode: number; msg?: string };
   /** With failure state CALLBACK_EXCEPTION: the conversion itself worked, so record-info has the URL. */
@@ -20,6 +24,13 @@ export interface Scenario {
   cuts?: number;
   /** After the first cut the file is replaced by a different one (new ETag): a resume must start over. */
   replaceFileAfterCut?: boolean;
+  /** HTTP statuses answered to the first file requests, one per request (e.g. [503, 500]), before the file is served. */
+  fileErrors?: number[];
+  /** The first N file requests get no answer at all, not even headers: the client's idle timeout must end them. */
+  stallBeforeHeaders?: number;
+  /** The first `stalls` (default 1) file requests go silent, connection open, after this share of the body. */
+  stallAfterFraction?: number;
+  stalls?: number;
   /** File requests ignore Range and always send the whole file. */
   ignoreRange?: boolean;
   /** The first file request sends half the file without a Content-Length and ends cleanly. */
@@ -44,5 +55,7 @@ export interface Scenario {
   /** Serve the file at this rate, for downloads that must still be running when something happens. */
   throttleBytesPerSecond?: number;
 }
+
+export type SubmitFault = number | 'timeout' | 'network';
 
 export type FailedState = 'CREATE_TASK_FAILED' | 'GENERATE_WAV_FAILED' | 'GENERATE_AUDIO_FAILED' | 'CALLBACK_EXCEPTION';

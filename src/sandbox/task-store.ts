@@ -25,7 +25,9 @@ export interface SandboxTask {
   fileRequests: number;
   /** Body bytes sent for the file, over all requests. */
   bytesServed: number;
-  /** File requests that reached the file (expired URLs excluded). */
+  /** File requests that got past the expired-URL check: the ones `fileErrors` and `stallBeforeHeaders` count. */
+  fileFaults: number;
+  /** File requests that reached the file (expired URLs, error statuses and stalls before headers excluded). */
   fileAttempts: number;
   /** File URLs handed out so far; each carries its number, so early ones can be made to expire. */
   urlsIssued: number;

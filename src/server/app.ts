@@ -1,9 +1,11 @@
 import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { StartOptions } from '../client';
+import { CALLBACK_LIMIT_DEFAULTS } from '../config';
 import type { Logger } from '../logger';
 import { metricsHandler, Metrics } from '../metrics';
 import { requireApiToken } from './api-token';
+import type { CallbackLimit } from './callback-budget';
 import { callbackRouter } from './callbacks';
 import { conversionFileRouter } from './conversion-file';
 import { conversionListRouter } from './conversion-list';
@@ -23,11 +25,13 @@ export interface AppDeps {
   apiToken?: string | undefined;
   /** Shared with an in-process worker (`npm start`) so one scrape sees both; else its own. */
   metrics?: Metrics | undefined;
+  /** Callbacks per conversion that may reach Temporal. Default: the configuration's defaults. */
+  callbackLimit?: CallbackLimit | undefined;
 }
 
 /** The HTTP face of wavflow: the provider's callback receiver and the conversions API. */
 export function createApp(appDeps: AppDeps): Express {
-  const deps = { ...appDeps, metrics: appDeps.metrics ?? new Metrics() };
+  const deps = { ...appDeps, metrics: appDeps.metrics ?? new Metrics(), callbackLimit: appDeps.callbackLimit ?? CALLBACK_LIMIT_DEFAULTS };
   const app = express();
   app.disable('x-powered-by');
   app.use(callbackRouter(deps));

@@ -4,6 +4,7 @@ import { parseCallback, verifyCallbackSignature, webhookRefusal } from '../provi
 import { malformedCallbackSignal, MAX_MALFORMED_BODY_BYTES, providerCallbackSignal } from '../workflows';
 import type { Logger } from '../logger';
 import type { CallbackOutcome, Metrics } from '../metrics';
+import { CallbackBudget, type CallbackLimit } from './callback-budget';
 import { sendProblem } from './problem';
 
 export interface CallbackRouteDeps {
@@ -13,6 +14,8 @@ export interface CallbackRouteDeps {
   metrics: Metrics;
   /** Where the provider signs its callbacks (kie.ai's webhookHmacKey), they must be signed. */
   webhook?: { hmacKey: string; replayWindowSeconds: number } | undefined;
+  /** Callbacks per conversion that may reach Temporal; beyond it, 429. */
+  callbackLimit: CallbackLimit;
 }
 
 const MAX_BODY = '64kb';
@@ -27,7 +30,7 @@ interface CallbackLog {
   [field: string]: unknown;
 }
 
-type ReceiverOutcome = Extract<CallbackOutcome, 'received' | 'forged' | 'malformed' | 'ignored' | 'unavailable'>;
+type ReceiverOutcome = Extract<CallbackOutcome, 'received' | 'forged' | 'malformed' | 'ignored' | 'unavailable' | 'limited'>;
 
 /** Invalid JSON is a body that fails validation like any other. */
 function parseJson(body: Buffer): unknown {
@@ -42,8 +45,9 @@ function parseJson(body: Buffer): unknown {
  * POST /callbacks/wav/:workflowId/:sig. Answers 200 only once Temporal has durably accepted the
  * signal: on 503 the provider retries and polling remains the backstop, so nothing is lost.
  */
-export function callbackRouter({ client, callbackSecret, logger, metrics, webhook }: CallbackRouteDeps): Router {
+export function callbackRouter({ client, callbackSecret, logger, metrics, webhook, callbackLimit }: CallbackRouteDeps): Router {
   const router = Router();
+  const budget = new CallbackBudget(callbackLimit);
   const log = logger.child({ route: 'callback' });
   // Well inside the provider's 15 s: a Temporal outage becomes an answer the provider retries.
   const withinDeadline = (signal: () => Promise<void>) => client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, signal);
@@ -58,7 +62,7 @@ export function callbackRouter({ client, callbackSecret, logger, metrics, webhoo
       // Refused before this route decided (wrong media type, too large, unreadable): `rejected`.
       metrics.callbacks.inc({ outcome: outcome ?? 'rejected' });
       const fields = { workflowId, status: res.statusCode, outcome: outcome ?? `http-${res.statusCode}`, ...extra };
-      log[res.statusCode >= 500 || outcome === 'forged' ? 'warn' : 'info']({ ...fields, latencyMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'callback');
+      log[res.statusCode >= 500 || outcome === 'forged' || outcome === 'limited' ? 'warn' : 'info']({ ...fields, latencyMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'callback');
     });
     next();
   };
@@ -96,6 +100,14 @@ export function callbackRouter({ client, callbackSecret, logger, metrics, webhoo
         done('forged', { taskId: parsed.value.taskId, error: refusal });
         return sendProblem(res, 401, 'Unauthorized', refusal);
       }
+    }
+    // Authenticated, and about to signal: past its budget a conversion's callbacks stop here, so a
+    // leaked URL cannot grow a history without bound. The provider retries a refused callback.
+    const allowance = budget.take(req.params.workflowId);
+    if (!allowance.ok) {
+      done('limited', parsed.ok ? { taskId: parsed.value.taskId } : {});
+      res.set('retry-after', String(allowance.retryAfterSeconds));
+      return sendProblem(res, 429, 'Too Many Requests', `more than ${callbackLimit.burst} callbacks for this conversion; one more every ${callbackLimit.refillSeconds} s`);
     }
     if (!parsed.ok) {
       // Authentic but broken: make it visible in the workflow's history, and tell the provider 400.

@@ -1,2 +1,3 @@
 export { createApp, type AppDeps } from './app';
 export { listen, type RunningServer } from './listen';
+export type { CallbackLimit } from './callback-budget';

@@ -9,7 +9,7 @@ import { runChaos } from '../../bench/chaos/run';
  */
 jest.setTimeout(280_000);
 
-test('a reduced chaos run loses, corrupts, duplicates and leaves nothing, and takes no forged callback', async () => {
+test('a reduced chaos run loses, corrupts, duplicates, refetches and leaves nothing, and answers every forged callback 401', async () => {
   const seed = Number(process.env.CHAOS_SEED ?? 20_261_127);
   const lines: string[] = [];
   const run = await runChaos({
@@ -37,9 +37,11 @@ test('a reduced chaos run loses, corrupts, duplicates and leaves nothing, and ta
     corrupt: 0,
     wrongOutcome: 0,
     duplicateDownloads: 0,
+    failedResumes: 0,
     stuck: 0,
     partFilesLeft: 0,
     forgedAccepted: 0,
+    forgedAnsweredOtherwise: 0,
     crashes: 0,
     workerKills: 1,
     httpRestarts: 1,

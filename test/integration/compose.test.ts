@@ -5,7 +5,8 @@ import { DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } fro
 import { bindMounts, compose, composeSecrets as secrets, projectRoot as root, resolvedCompose } from '../support/compose';
 
 /**
- * The production compose file, validated by Debian's docker-compose (installed by .ci/run): no
+ * The production compose file, validated by Debian's docker-compose (installed by npm test's first
+ * step, test/support/debian-tools.js): no
  * container engine runs here, so `config` is as far as compose takes it. That the Temporal
  * service's environment makes a working server is shown by test/cluster/compose-server.test.ts
  * (`npm run test:cluster`), which runs the server binary with it.
@@ -66,4 +67,36 @@ test('the Temporal server reads the dynamic configuration the harness runs with,
 
   expect(bindMounts(temporal).get(temporal.environment?.DYNAMIC_CONFIG_FILE_PATH ?? '')).toBe(resolve(root, DYNAMIC_CONFIG_FILE));
   for (const key of Object.keys(DEV_SERVER_DYNAMIC_CONFIG)) expect(dynamicConfig).toMatch(new RegExp(`^${key.replace(/\./g, '\\.')}:\\n  - value: \\d+`, 'm'));
+});
+
+/** Each service's published ports, as `docker-compose config` resolves them (`host_ip:published:target/proto` or long form). */
+function publishedPorts(resolved: string): Record<string, string[]> {
+  const ports: Record<string, string[]> = {};
+  let section = '';
+  let service = '';
+  let inPorts = false;
+  for (const line of resolved.split('\n')) {
+    if (/^\S/.test(line)) section = line;
+    if (section !== 'services:') continue;
+    const name = /^ {2}([\w-]+):$/.exec(line)?.[1];
+    if (name) [service, inPorts] = [name, false];
+    else if (/^ {4}ports:$/.test(line)) inPorts = true;
+    else if (inPorts && /^ {4}- /.test(line)) (ports[service] ??= []).push(line.slice(6));
+    else if (/^ {4}\S/.test(line)) inPorts = false;
+    else if (inPorts && /^ {6}\S/.test(line)) (ports[service] ??= [])[ports[service]!.length - 1] += ` ${line.trim()}`;
+  }
+  return ports;
+}
+
+test("Temporal's frontend, its UI and Prometheus are published on loopback only; only the API on every interface", async () => {
+  const resolved = await compose(['--profile', 'metrics', 'config'], secrets);
+  const ports = publishedPorts(resolved.stdout);
+
+  expect(ports.temporal).toEqual(['127.0.0.1:7233:7233/tcp']);
+  expect(ports['temporal-ui']).toEqual(['127.0.0.1:8233:8080/tcp']);
+  expect(ports.prometheus).toEqual(['127.0.0.1:9090:9090/tcp']);
+  // The API has its own doors (bearer token, signed callback URLs) and must be reachable by the provider.
+  const everyInterface = Object.entries(ports).filter(([, list]) => list.some((p) => !p.startsWith('127.0.0.1:')));
+  expect(everyInterface.map(([name]) => name)).toEqual(['api']);
+  for (const service of ['worker', 'postgresql', 'temporal-schema', 'temporal-setup']) expect(ports[service]).toBeUndefined();
 });

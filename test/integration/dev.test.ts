@@ -67,7 +67,18 @@ async function devEnv(temporalAddress: string) {
   };
 }
 
-async function expectDemoCompletes(dev: Dev) {
+interface SandboxTaskRecord {
+  audioId?: string;
+  state: string;
+  bytesServed: number;
+  file?: { bytes: number; sha256: string };
+}
+
+/**
+ * Waits for the demo, then checks its file against the sandbox's own record of what it served
+ * (read from the sandbox's HTTP control API), not against wavflow's word for it.
+ */
+async function expectDemoCompletes(dev: Dev, env: Awaited<ReturnType<typeof devEnv>>) {
   await waitFor(
     'the demo conversion',
     () => {
@@ -81,16 +92,27 @@ async function expectDemoCompletes(dev: Dev) {
   });
   const [, path, sha] = /demo: completed (\S+):[\s\S]*demo: sha256 ([0-9a-f]{64}) matches/.exec(dev.output()) ?? [];
   expect(path).toBeDefined();
-  expect(createHash('sha256').update(await readFile(path as string)).digest('hex')).toBe(sha);
+  const onDisk = createHash('sha256').update(await readFile(path as string)).digest('hex');
+  expect(onDisk).toBe(sha);
+
+  const audioId = /demo: converting (\S+)/.exec(dev.output())?.[1];
+  expect(audioId).toBeDefined();
+  expect(resolve(path as string).startsWith(`${resolve(env.WAV_OUTPUT_DIR)}/`)).toBe(true);
+  const tasks = (await (await fetch(`http://127.0.0.1:${env.SANDBOX_PORT}/_sandbox/tasks`)).json()) as SandboxTaskRecord[];
+  const served = tasks.filter((t) => t.audioId === audioId);
+  expect(served).toHaveLength(1);
+  expect(served[0]).toMatchObject({ state: 'SUCCESS', file: { sha256: onDisk } });
+  expect(served[0]?.bytesServed).toBeGreaterThanOrEqual(served[0]?.file?.bytes ?? Infinity);
   expect(dev.output()).toMatch(/Temporal UI {2}http:\/\/127\.0\.0\.1:\d+/);
   expect(dev.output()).toContain('node dist/cli.js convert --audio-id');
 }
 
 test('npm start brings up its own Temporal, converts the demo track, and Ctrl-C stops all it started', async () => {
   const temporalPort = await freePort();
-  const dev = startDev(await devEnv(`127.0.0.1:${temporalPort}`));
+  const env = await devEnv(`127.0.0.1:${temporalPort}`);
+  const dev = startDev(env);
   try {
-    await expectDemoCompletes(dev);
+    await expectDemoCompletes(dev, env);
     expect(dev.output()).toContain('starting Temporal dev server');
   } finally {
     dev.child.kill('SIGINT');
@@ -102,9 +124,10 @@ test('npm start brings up its own Temporal, converts the demo track, and Ctrl-C 
 
 test('npm start reuses a Temporal server that is already listening, and leaves it running', async () => {
   const address = process.env.WAVFLOW_TEST_TEMPORAL_ADDRESS as string;
-  const dev = startDev(await devEnv(address));
+  const env = await devEnv(address);
+  const dev = startDev(env);
   try {
-    await expectDemoCompletes(dev);
+    await expectDemoCompletes(dev, env);
     expect(dev.output()).toContain('reusing it');
   } finally {
     dev.child.kill('SIGINT');

@@ -45,7 +45,7 @@ async function firstAttempt(audioId: string) {
   const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
   const downloadWav = createDownloadWav({
     store: new LocalDirectoryStore(dir),
-    addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+    addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host] },
     maxBytes: 1024 ** 3,
     minFreeBytes: 0,
     connectTimeoutMs: 5_000,

@@ -1,8 +1,10 @@
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { getConversion, waitForConversion } from '../../src/client';
 import { callbackSignature } from '../../src/provider';
 import type { Scenario } from '../../src/sandbox';
+import type { ConversionResult, ConversionStatus } from '../../src/workflows';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';
 
@@ -17,16 +19,27 @@ afterAll(async () => {
   await Promise.all([stack?.stop(), kie?.stop()]);
 });
 
+interface Outcome {
+  result: ConversionResult | undefined;
+  failure: ApplicationFailure | undefined;
+  status: ConversionStatus | undefined;
+  conversionId: string;
+}
+
 async function convert(scenario: Scenario, request: { pollIntervalSeconds?: number; deadlineSeconds?: number; confirmCallbacks?: boolean } = {}, on = stack) {
   const audioId = uniqueId('outcome');
   on.sandbox.setScenario(audioId, scenario);
   const { conversionId } = await on.start({ audioId, pollIntervalSeconds: 600, ...request });
+  return { ...(await outcomeOf(on, conversionId)), audioId };
+}
+
+/** How a conversion ended: its result or its failure, and its final status. */
+async function outcomeOf(on: TestStack, conversionId: string): Promise<Outcome> {
   const outcome = await waitForConversion(on.client, conversionId).then(
     (result) => ({ result, failure: undefined }),
     (err: unknown) => ({ result: undefined, failure: failureOf(err) }),
   );
-  const status = await getConversion(on.client, conversionId);
-  return { ...outcome, status, conversionId, audioId };
+  return { ...outcome, status: await getConversion(on.client, conversionId), conversionId };
 }
 
 function failureOf(err: unknown): ApplicationFailure {
@@ -36,6 +49,33 @@ function failureOf(err: unknown): ApplicationFailure {
 
 const served = (on: TestStack, wavTaskId: string) => on.sandbox.task(wavTaskId)?.file?.sha256;
 
+/**
+ * The one check of a success: the conversion completed without a failure, and the file it wrote
+ * is the very file the sandbox served, by the sandbox's own record (its sha256, all its bytes sent).
+ */
+async function expectServedFile(on: TestStack, { result, failure, status }: Outcome): Promise<ConversionResult> {
+  expect(failure).toBeUndefined();
+  expect(status).toMatchObject({ phase: 'completed', workflowStatus: 'COMPLETED' });
+  expect(status?.failure).toBeUndefined();
+  if (!result) throw new Error('the conversion has no result');
+  const task = on.sandbox.task(result.wavTaskId);
+  const file = task?.file;
+  if (!task || !file) throw new Error(`the sandbox served no file for task ${result.wavTaskId}`);
+  expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(task.bytesServed).toBeGreaterThanOrEqual(file.bytes);
+  expect(result).toMatchObject({ sha256: file.sha256, bytes: file.bytes });
+  expect(createHash('sha256').update(await readFile(result.path)).digest('hex')).toBe(file.sha256);
+  return result;
+}
+
+/** The last attempt of a conversion's activity, and what the attempt before it failed with (from the history). */
+async function lastAttempt(on: TestStack, conversionId: string, activityType: string) {
+  const events = (await on.client.workflow.getHandle(conversionId).fetchHistory()).events ?? [];
+  const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType).map((e) => String(e.eventId));
+  const started = events.filter((e) => scheduled.includes(String(e.activityTaskStartedEventAttributes?.scheduledEventId))).at(-1)?.activityTaskStartedEventAttributes;
+  return { attempt: started?.attempt ?? 0, lastFailure: started?.lastFailure?.applicationFailureInfo?.type ?? undefined, lastMessage: started?.lastFailure?.message ?? undefined };
+}
+
 describe('submit', () => {
   test('409 adopts the earlier WAV task and continues', async () => {
     const audioId = uniqueId('conflict');
@@ -43,7 +83,7 @@ describe('submit', () => {
     const firstResult = await waitForConversion(stack.client, first.conversionId);
     const second = await stack.start({ audioId, conversionId: `second-${audioId}`, pollIntervalSeconds: 0.2 });
 
-    const result = await waitForConversion(stack.client, second.conversionId);
+    const result = await expectServedFile(stack, await outcomeOf(stack, second.conversionId));
 
     expect(result.wavTaskId).toBe(firstResult.wavTaskId);
     expect(result.sha256).toBe(served(stack, result.wavTaskId));
@@ -67,15 +107,33 @@ describe('submit', () => {
     expect(stack.sandbox.tasks().filter((t) => t.audioId === audioId)).toHaveLength(0);
   });
 
-  test.each([[405], [430], [455], [500]])('%i is retried with backoff until the provider accepts', async (code) => {
-    const { result, status } = await convert({ refuseSubmit: [code, code] });
+  test.each([
+    [405, 'ProviderRateLimited'],
+    [430, 'ProviderRateLimited'],
+    [455, 'ProviderUnavailable'],
+    [500, 'ProviderUnavailable'],
+  ])('%i is retried with backoff until the provider accepts', async (code, type) => {
+    const outcome = await convert({ refuseSubmit: [code, code] });
+    const result = await expectServedFile(stack, outcome);
     expect(result?.sha256).toBe(served(stack, result?.wavTaskId ?? ''));
-    expect(status?.phase).toBe('completed');
+    expect(outcome.status?.phase).toBe('completed');
+    expect(await lastAttempt(stack, outcome.conversionId, 'submitConversion')).toMatchObject({ attempt: 3, lastFailure: type });
   });
 
   test('429 on a kie.ai-style provider is a rate limit: retried', async () => {
-    const { result } = await convert({ refuseSubmit: [429] }, {}, kie);
+    const outcome = await convert({ refuseSubmit: [429] }, {}, kie);
+    const result = await expectServedFile(kie, outcome);
     expect(result?.sha256).toBe(served(kie, result?.wavTaskId ?? ''));
+    expect(await lastAttempt(kie, outcome.conversionId, 'submitConversion')).toMatchObject({ attempt: 2, lastFailure: 'ProviderRateLimited' });
+  });
+
+  test.each([
+    ['a timeout (no answer within the client\'s timeout)', 'timeout' as const],
+    ['a network error (connection dropped without an answer)', 'network' as const],
+  ])('%s is ProviderUnavailable: retried with backoff until the provider accepts', async (_name, fault) => {
+    const outcome = await convert({ refuseSubmit: [fault] });
+    await expectServedFile(stack, outcome);
+    expect(await lastAttempt(stack, outcome.conversionId, 'submitConversion')).toMatchObject({ attempt: 2, lastFailure: 'ProviderUnavailable' });
   });
 });
 
@@ -84,13 +142,17 @@ describe('record-info', () => {
 
   test('PENDING and unknown states keep waiting until SUCCESS', async () => {
     // Server timers fire with about a second of granularity: the conversion outlasts two polls.
-    const { result, status } = await byPoll({ pendingState: 'QUEUED_FOR_CONVERSION', conversionDelayMs: 2_500 });
+    const outcome = await byPoll({ pendingState: 'QUEUED_FOR_CONVERSION', conversionDelayMs: 2_500 });
+    const { result, status } = outcome;
+    await expectServedFile(stack, outcome);
     expect(result?.answeredBy).toBe('poll');
     expect(status?.polls).toBeGreaterThan(1);
   });
 
   test('SUCCESS without a URL keeps waiting; SUCCESS with the URL wins', async () => {
-    const { result, status } = await byPoll({ successWithoutUrlPolls: 2 });
+    const outcome = await byPoll({ successWithoutUrlPolls: 2 });
+    const { result, status } = outcome;
+    await expectServedFile(stack, outcome);
     expect(result?.sha256).toBe(served(stack, result?.wavTaskId ?? ''));
     expect(status?.polls).toBeGreaterThanOrEqual(3);
   });
@@ -106,8 +168,10 @@ describe('record-info', () => {
   });
 
   test('CALLBACK_EXCEPTION with a URL wins', async () => {
-    const { result } = await byPoll({ failure: { state: 'CALLBACK_EXCEPTION', callbackCode: 500 }, callbackExceptionWithUrl: true });
+    const outcome = await byPoll({ failure: { state: 'CALLBACK_EXCEPTION', callbackCode: 500 }, callbackExceptionWithUrl: true });
+    const result = await expectServedFile(stack, outcome);
     expect(result?.sha256).toBe(served(stack, result?.wavTaskId ?? ''));
+    expect(result.answeredBy).toBe('poll');
   });
 
   test('CALLBACK_EXCEPTION without a URL fails', async () => {
@@ -120,6 +184,9 @@ describe('callbacks', () => {
   test.each([
     [400, 'SourceRejected'],
     [451, 'SourceDownloadFailed'],
+    [401, 'ProviderUnauthorized'],
+    [402, 'InsufficientCredits'],
+    [429, 'InsufficientCredits'],
     [500, 'ProviderConversionError'],
     [501, 'ProviderConversionError'],
   ])('code %i fails with %s and keeps the msg', async (code, type) => {
@@ -142,7 +209,7 @@ describe('callbacks', () => {
       body: JSON.stringify({ code: 200, msg: 'success', data: { task_id: wavTaskId, audio_wav_url: 'http://127.0.0.1:1/evil.wav' } }),
     });
     expect(injected.status).toBe(200);
-    const result = await waitForConversion(stack.client, conversionId);
+    const result = await expectServedFile(stack, await outcomeOf(stack, conversionId));
 
     expect(result.sha256).toBe(served(stack, wavTaskId));
     expect(result.answeredBy).toBe('callback');
@@ -150,8 +217,11 @@ describe('callbacks', () => {
   });
 
   test('with confirmation off, the callback URL is used without a poll', async () => {
-    const { result, status } = await convert({}, { confirmCallbacks: false });
+    const outcome = await convert({}, { confirmCallbacks: false });
+    const { result, status } = outcome;
+    await expectServedFile(stack, outcome);
     expect(result?.sha256).toBe(served(stack, result?.wavTaskId ?? ''));
+    expect(result?.answeredBy).toBe('callback');
     expect(status?.polls).toBe(0);
   });
 
@@ -167,7 +237,7 @@ describe('callbacks', () => {
     });
     expect(response.status).toBe(200);
 
-    const result = await waitForConversion(stack.client, conversionId);
+    const result = await expectServedFile(stack, await outcomeOf(stack, conversionId));
     const status = await getConversion(stack.client, conversionId);
 
     expect(result.answeredBy).toBe('poll');
@@ -175,8 +245,30 @@ describe('callbacks', () => {
     expect(status?.ignoredCallbacks).toEqual([expect.objectContaining({ reason: 'other-task', taskId: 'someone-elses-task', code: 451 })]);
   });
 
+  test('a success callback without a URL is counted and ignored; the conversion keeps waiting', async () => {
+    const audioId = uniqueId('no-url');
+    stack.sandbox.setScenario(audioId, { callback: 'drop', conversionDelayMs: 1_000 });
+    const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 0.3 });
+    const wavTaskId = await waitFor('submit', async () => (await getConversion(stack.client, conversionId))?.wavTaskId);
+    const response = await fetch(`${stack.server.url}/callbacks/wav/${conversionId}/${callbackSignature(conversionId, stack.callbackSecret)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 200, msg: 'success', data: { task_id: wavTaskId, audio_wav_url: null } }),
+    });
+    expect(response.status).toBe(200);
+
+    const result = await expectServedFile(stack, await outcomeOf(stack, conversionId));
+    const status = await getConversion(stack.client, conversionId);
+
+    expect(result.answeredBy).toBe('poll');
+    expect(status?.callbacks).toMatchObject({ received: 1, withoutUrl: 1 });
+    expect(status?.ignoredCallbacks).toEqual([expect.objectContaining({ reason: 'no-url', taskId: wavTaskId, code: 200 })]);
+  });
+
   test('an authentic but malformed callback is signalled for inspection; the conversion keeps waiting', async () => {
-    const { result, status, conversionId } = await convert({ malformedCallback: true }, { pollIntervalSeconds: 0.3 });
+    const outcome = await convert({ malformedCallback: true }, { pollIntervalSeconds: 0.3 });
+    const { result, status, conversionId } = outcome;
+    await expectServedFile(stack, outcome);
     expect(result?.answeredBy).toBe('poll');
     expect(status?.malformedCallbacks[0]?.error).toContain('data.task_id');
     expect(status?.malformedCallbacks[0]?.body).toContain('audio_wav_url');
@@ -201,9 +293,30 @@ describe('deadline', () => {
 describe('download', () => {
   test('an expired URL is refreshed through record-info', async () => {
     // URL 0 went out in the callback (unused: confirmation asks record-info); 1 and 2 expire, 3 works.
-    const { result, status } = await convert({ expiredUrls: 3 });
+    const outcome = await convert({ expiredUrls: 3 });
+    const { result, status } = outcome;
+    await expectServedFile(stack, outcome);
     expect(result?.sha256).toBe(served(stack, result?.wavTaskId ?? ''));
     expect(status?.urlRefreshes).toBe(2);
+  });
+
+  // The stack's idle timeout is 5 s: each of these waits it out once.
+  test.each([
+    ['5xx from the file host (503, then 500)', { fileErrors: [503, 500] }, 3, 'file host answered 500'],
+    ['a stall before any header (idle timeout)', { stallBeforeHeaders: 1 }, 2, 'no data for 5000 ms'],
+  ])('%s is retried until the file comes', async (_name, scenario: Scenario, attempts, lastMessage) => {
+    const outcome = await convert(scenario);
+    const result = await expectServedFile(stack, outcome);
+    expect(result.attempt).toBe(attempts);
+    expect(await lastAttempt(stack, outcome.conversionId, 'downloadWav')).toMatchObject({ attempt: attempts, lastFailure: 'DownloadFailed', lastMessage: expect.stringContaining(lastMessage) as string });
+  });
+
+  test('a body that stalls half-way (idle timeout) is resumed from where it stopped', async () => {
+    const outcome = await convert({ wavSeconds: 2, stallAfterFraction: 0.5 });
+    const result = await expectServedFile(stack, outcome);
+    expect(result.attempt).toBe(2);
+    expect(result.resumedFrom).toBeGreaterThan(0);
+    expect(await lastAttempt(stack, outcome.conversionId, 'downloadWav')).toMatchObject({ lastFailure: 'DownloadFailed', lastMessage: expect.stringContaining('no data for 5000 ms') as string });
   });
 
   test('a URL that keeps expiring fails with WavUrlExpired after 3 refreshes', async () => {
@@ -240,7 +353,7 @@ describe('history bound', () => {
     stack.sandbox.setScenario(audioId, { callback: 'drop', conversionDelayMs: 6_000 });
     const { conversionId, runId: firstRunId } = await stack.start({ audioId, pollIntervalSeconds: 1 }, { input: { historyEventLimit: 30 } });
 
-    const result = await waitForConversion(stack.client, conversionId);
+    const result = await expectServedFile(stack, await outcomeOf(stack, conversionId));
     const status = await getConversion(stack.client, conversionId);
 
     expect(result.sha256).toBe(served(stack, result.wavTaskId));

@@ -1,20 +1,20 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { getConversion, waitForConversion } from '../../src/client';
 import { Metrics } from '../../src/metrics';
 import type { Scenario } from '../../src/sandbox';
-import { waitFor } from '../support/wait-for';
-import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { conversionSinks } from '../../src/worker';
+import { listReleases, readReleaseHistories } from '../support/histories/releases';
+import { retiredReleases } from '../support/histories/release-notes';
+import { startStack, uniqueId, type TestStack } from '../support/stack';
+import { waitFor } from '../support/wait-for';
 
 /**
  * Workflow code must replay every history it ever wrote, or running conversions break on deploy.
- * Histories of each kind of run are kept in test/fixtures/histories (rewrite them with
- * WAVFLOW_RECORD_HISTORIES=1 only when a change is meant to be incompatible, with a patch).
+ * test/fixtures/histories/<release>/ holds one frozen history per path of each release (recorded
+ * by `npm run record:histories`, never rewritten); every one of them must replay on this code.
  */
-const fixtures = resolve(__dirname, '../fixtures/histories');
 const bundle = () => ({ workflowBundle: { codePath: process.env.WAVFLOW_TEST_WORKFLOW_BUNDLE as string } });
 
 let stack: TestStack;
@@ -48,30 +48,49 @@ test('fresh histories of every kind of run replay without nondeterminism', async
     malformed: await runAndFetch('replay-malformed', { malformedCallback: true }, 1),
     'cancelled-download': await runAndFetch('replay-cancel', { wavSeconds: 2, throttleBytesPerSecond: 64 * 1024 }, 600, 'downloading'),
   };
-  const histories = Object.entries(runs).map(([workflowId, history]) => ({ workflowId, history }));
-  await expectAllReplay(histories);
-  if (process.env.WAVFLOW_RECORD_HISTORIES === '1') {
-    for (const { workflowId, history } of histories) await writeFile(join(fixtures, `${workflowId}.json`), historyToJSON(history));
-  }
+  expect(await replayFailures(Object.entries(runs).map(([workflowId, history]) => ({ workflowId, history })))).toEqual([]);
 });
 
-/** Replays with the production worker's sinks: they must not count anything again. */
-async function expectAllReplay(histories: Array<{ workflowId: string; history: unknown }>) {
+describe('frozen histories of every release replay on this code', () => {
+  const releases = listReleases();
+  // Only a release declared "Pinned-only:" in CHANGELOG.md retires older folders (their
+  // conversions finish on their own builds); the test then names the declaration instead.
+  const retired = retiredReleases(readFileSync(resolve(__dirname, '../../CHANGELOG.md'), 'utf8'), releases);
+
+  test('the releases are all there, with the path commit 074a26f broke among the frozen ones', () => {
+    expect(releases).toEqual(expect.arrayContaining(['pre-0.1.0', '0.1.0']));
+  });
+
+  test.each(releases)('%s', async (release) => {
+    if (retired.has(release)) {
+      expect(retired.get(release)).toMatch(/pinned-only: \S/);
+      return;
+    }
+    const histories = await readReleaseHistories(release);
+    expect(histories.size).toBeGreaterThan(0);
+    if (release === '0.1.0') expect([...histories.keys()]).toContain('second-callback-during-confirmation.json');
+    expect(await replayFailures([...histories].map(([file, history]) => ({ workflowId: `${release}/${file}`, history })))).toEqual([]);
+  });
+});
+
+test('a changed command fails replay: the history from before 074a26f does not replay on this code', async () => {
+  const knownBreaks = resolve(__dirname, '../fixtures/known-breaks');
+  const histories = await readReleaseHistories('before-074a26f', knownBreaks);
+  const failures = await replayFailures([...histories].map(([file, history]) => ({ workflowId: join('before-074a26f', file), history })));
+  expect(failures).toEqual([expect.stringMatching(/second-callback-during-confirmation.*(TMPRL1100|[Nn]ondeterminism)/s)]);
+});
+
+/**
+ * Replays with the production worker's sinks: nothing may be counted again. Returns one line per
+ * history that did not replay.
+ */
+async function replayFailures(histories: Array<{ workflowId: string; history: unknown }>): Promise<string[]> {
   const failures: string[] = [];
   const metrics = new Metrics();
   for await (const result of Worker.runReplayHistories({ ...bundle(), sinks: conversionSinks(metrics) }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
   }
-  expect(failures).toEqual([]);
   const counted = await Promise.all([metrics.conversions, metrics.callbacks].map(async (metric) => (await metric.get()).values.length));
   expect(counted).toEqual([0, 0]);
+  return failures;
 }
-
-test('recorded histories from earlier versions still replay', async () => {
-  const files = (await readdir(fixtures)).filter((f) => f.endsWith('.json'));
-  expect(files.length).toBeGreaterThanOrEqual(8);
-  const histories = await Promise.all(
-    files.map(async (file) => ({ workflowId: file, history: JSON.parse(await readFile(join(fixtures, file), 'utf8')) as unknown })),
-  );
-  await expectAllReplay(histories);
-});

@@ -8,7 +8,7 @@ import { waitFor } from '../support/wait-for';
 
 /**
  * The operator's view of a conversion, in a real browser: the Temporal Web UI of the shared dev
- * server, searched by provider task id. The browser is Debian's `chromium`, installed by `.ci/run`;
+ * server, searched by provider task id. The browser is Debian's `chromium`, installed by `npm test`'s first step (test/support/debian-tools.js);
  * nothing is downloaded at run time.
  */
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}. The Temporal UI test drives a real browser and downloads none: ` +
-        'run .ci/run, or install it with `apt-get install chromium`.',
+        'npm test installs it (as root), or install it with `apt-get install chromium`.',
     );
   }
   if (!process.env.WAVFLOW_TEST_TEMPORAL_UI_URL?.startsWith('http')) {

@@ -46,16 +46,34 @@ describe('a callback with the right URL signature', () => {
     'X-Webhook-Signature': webhookSignature(wavTaskId, String(timestamp), key),
   });
 
+  // Built inside each test: the task id is only known once beforeAll has run, and a timestamp
+  // must be fresh when it is sent.
   test.each([
-    ['no provider signature', {}],
-    ['a wrong key', signed(now(), 'another-key')],
-    ['a replayed one, outside the window', signed(now() - 301)],
-    ['a timestamp too far ahead', signed(now() + 301)],
-    ['a timestamp that is not a number', { 'X-Webhook-Timestamp': 'yesterday', 'X-Webhook-Signature': 'x' }],
-  ])('is refused with %s (401), and nothing is signalled', async (_name, headers) => {
-    const response = await post(headers);
+    ['no provider signature', () => ({}), 'are required'],
+    ['a wrong key', () => signed(now(), 'another-key'), 'does not match'],
+    ['a replayed one, outside the window', () => signed(now() - 301), 'outside the replay window'],
+    // Not 301: the receiver's clock may have moved on a second by the time it checks.
+    ['a timestamp too far ahead', () => signed(now() + 310), 'outside the replay window'],
+    ['a timestamp that is not a number', () => ({ 'X-Webhook-Timestamp': 'yesterday', 'X-Webhook-Signature': 'x' }), 'not Unix seconds'],
+  ])('is refused with %s (401), and nothing is signalled', async (_name, headers, reason) => {
+    const response = await post(headers());
     expect(response.status).toBe(401);
+    expect(((await response.json()) as { detail?: string }).detail).toContain(reason);
     expect(await getConversion(stack.client, conversionId)).toMatchObject({ phase: 'waiting', callbacks: { received: 0 } });
+  });
+
+  test.each([
+    ['a fresh timestamp', () => now()],
+    ['a timestamp 290 s old, inside the window', () => now() - 290],
+    ['a timestamp 290 s ahead, inside the window', () => now() + 290],
+  ])('is accepted with %s, and signalled', async (_name, timestamp) => {
+    const before = (await getConversion(stack.client, conversionId))?.callbacks.received ?? NaN;
+    // Code 200 without a URL: counted, and the conversion keeps waiting for the next test.
+    const response = await post(signed(timestamp()), 200);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'received' });
+    await waitFor('the signal to be counted', async () => (await getConversion(stack.client, conversionId))?.callbacks.received === before + 1);
+    expect(await getConversion(stack.client, conversionId)).toMatchObject({ phase: 'waiting' });
   });
 
   test('header names are case-insensitive', async () => {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
 /**
- * The production compose file, as Debian's docker-compose (installed by .ci/run) resolves it: no
+ * The production compose file, as Debian's docker-compose (installed by test/support/debian-tools.js) resolves it: no
  * container engine runs here, so `config` is as far as compose itself goes.
  */
 export const projectRoot = resolve(__dirname, '../..');
@@ -21,7 +21,7 @@ export const composeSecrets = {
 };
 
 export async function compose(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  if (!existsSync('/usr/bin/docker-compose')) throw new Error('docker-compose is missing: run .ci/run or `apt-get install docker-compose`');
+  if (!existsSync('/usr/bin/docker-compose')) throw new Error('docker-compose is missing: npm test installs it (as root), or `apt-get install docker-compose`');
   // Not the developer's .env, nor their shell's values: only what the caller passes counts.
   const emptyEnvFile = join(tmpdir(), `wavflow-empty-${process.pid}-${Math.random().toString(36).slice(2)}.env`);
   writeFileSync(emptyEnvFile, '');

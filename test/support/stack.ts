@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { startConversion, type StartConversionRequest, type StartOptions } from '../../src/client';
 import type { ConversionInput } from '../../src/workflows';
@@ -11,8 +11,9 @@ import { LocalDirectoryStore } from '../../src/download';
 import { Metrics } from '../../src/metrics';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
-import { createApp, listen, type RunningServer } from '../../src/server';
+import { createApp, listen, type CallbackLimit, type RunningServer } from '../../src/server';
 import { createWorker } from '../../src/worker';
+import { quietTemporalRuntime } from './quiet-runtime';
 
 export interface TestStack {
   client: Client;
@@ -37,6 +38,10 @@ export interface StackOptions {
   /** Another Temporal server than the shared one (a test that stops and restarts it). */
   temporalAddress?: string;
   apiToken?: string;
+  /** More `host:port` pairs downloads may reach besides the sandbox's. */
+  allowedHosts?: string[];
+  /** The receiver's callback budget per conversion (default: the configuration's). */
+  callbackLimit?: CallbackLimit;
 }
 
 export async function startStack(
@@ -79,6 +84,7 @@ export async function startStack(
       webhook: sandboxOptions.webhookHmacKey ? { hmacKey: sandboxOptions.webhookHmacKey, replayWindowSeconds: 300 } : undefined,
       apiToken: stackOptions.apiToken,
       metrics,
+      callbackLimit: stackOptions.callbackLimit,
     }),
     0,
     '127.0.0.1',
@@ -96,9 +102,10 @@ export async function startStack(
       callbackSecret,
       download: {
         store: new LocalDirectoryStore(outputDir),
-        // The sandbox is addressed as `localhost`: allowed by name, while literal internal
-        // addresses (a redirect to 127.0.0.1 or 169.254.169.254) stay forbidden.
-        addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+        // The sandbox is addressed as `localhost:<its port>`: allowed by name and port, while
+        // other ports on this host and literal internal addresses (a redirect to 127.0.0.1 or
+        // 169.254.169.254) stay forbidden.
+        addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host, ...(stackOptions.allowedHosts ?? [])] },
         maxBytes: stackOptions.maxBytes ?? 64 * 1024 ** 2,
         minFreeBytes: stackOptions.minFreeBytes ?? 0,
         connectTimeoutMs: 5_000,
@@ -108,8 +115,13 @@ export async function startStack(
     },
     // Tests run many conversions at once with short poll intervals.
     providerRatePerSecond: 1_000,
+    // Versioned as in production; a deployment per stack, so stacks never route each other's tasks.
+    deployment: { deploymentName: `test-${taskQueue.slice(5, 13)}`, buildId: 'test' },
+    currentVersion: 'always',
   });
   const running = worker.run();
+  // New conversions reach this stack's build only once it is its deployment's Current Version.
+  await Promise.race([worker.versioned(), running]);
 
   return {
     client,
@@ -134,13 +146,3 @@ export async function startStack(
 
 /** A unique source id per test, so conversions never collide across tests or runs. */
 export const uniqueId = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
-
-/** The SDK logs state changes at INFO and expected workflow failures at WARN; tests assert on those instead. */
-function quietTemporalRuntime(): void {
-  try {
-    // Core's own retries (a test stops Temporal on purpose) are WARN too.
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
-  } catch {
-    // Already installed by an earlier test file in this process.
-  }
-}

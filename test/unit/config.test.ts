@@ -27,6 +27,10 @@ test.each([
   ['PUBLIC_BASE_URL', 'not a url'],
   ['SANDBOX_DEMO', 'maybe'],
   ['CALLBACK_SECRET', 'short'],
+  ['DOWNLOAD_ALLOWED_HOSTS', 'http://files.internal:8080'],
+  ['DOWNLOAD_ALLOWED_HOSTS', 'files.internal:8080/path'],
+  ['DOWNLOAD_ALLOWED_HOSTS', 'localhost:8090,user@files.internal:8080'],
+  ['DOWNLOAD_ALLOWED_HOSTS', 'files.internal:99999'],
 ])('a bad %s (%s) is refused, naming the variable', (name, value) => {
   expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
   expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));
@@ -37,6 +41,10 @@ test('production requires CALLBACK_SECRET and API_TOKEN', () => {
   expect(() => loadConfig({ NODE_ENV: 'production', CALLBACK_SECRET: 'a-long-enough-secret' })).toThrow(/API_TOKEN: required/);
   const config = loadConfig({ NODE_ENV: 'production', CALLBACK_SECRET: 'a-long-enough-secret', API_TOKEN: 'a-long-enough-token' });
   expect(config).toMatchObject({ CALLBACK_SECRET: 'a-long-enough-secret', API_TOKEN: 'a-long-enough-token' });
+});
+
+test('DOWNLOAD_ALLOWED_HOSTS takes host:port pairs, IPv6 in brackets, and bare hosts', () => {
+  expect(loadConfig({ DOWNLOAD_ALLOWED_HOSTS: 'localhost:8090, [::1]:8090,files.internal' }).DOWNLOAD_ALLOWED_HOSTS).toEqual(['localhost:8090', '[::1]:8090', 'files.internal']);
 });
 
 describe('the Temporal connection (environment and temporal.toml, as every Temporal tool reads them)', () => {

@@ -4,6 +4,7 @@ import {
   callbackUrl,
   verifyCallbackSignature,
   verifyWebhookSignature,
+  webhookRefusal,
   webhookSignature,
 } from '../../src/provider/signature';
 
@@ -91,5 +92,63 @@ describe('kie.ai webhook signature', () => {
     ],
   ])('%s fails', (_name, verify) => {
     expect(verify()).toBe(false);
+  });
+});
+
+describe('webhookRefusal', () => {
+  const KEY = 'kie-webhook-hmac-key';
+  const TASK = 'task-1';
+  const NOW = 1_735_689_600;
+  const check = (timestamp: string | undefined, signature: string | undefined, nowSeconds = NOW) =>
+    webhookRefusal({ taskId: TASK, timestamp, signature, key: KEY, windowSeconds: 300, nowSeconds });
+  const signedAt = (t: number) => check(String(t), webhookSignature(TASK, String(t), KEY));
+
+  test('a fresh, rightly signed callback passes', () => {
+    expect(signedAt(NOW)).toBeUndefined();
+  });
+
+  test.each([
+    ['exactly the window old', NOW - 300],
+    ['exactly the window ahead', NOW + 300],
+    ['a second old', NOW - 1],
+  ])('%s passes', (_name, t) => {
+    expect(signedAt(t)).toBeUndefined();
+  });
+
+  test.each([
+    ['a second older than the window', NOW - 301],
+    ['a second further ahead than the window', NOW + 301],
+    ['a day old', NOW - 86_400],
+    ['the epoch', 0],
+  ])('%s is refused as a replay, however well signed', (_name, t) => {
+    expect(signedAt(t)).toBe('X-Webhook-Timestamp is outside the replay window');
+  });
+
+  test.each([
+    ['no timestamp', undefined, 'sig'],
+    ['no signature', String(NOW), undefined],
+    ['an empty timestamp', '', 'sig'],
+    ['an empty signature', String(NOW), ''],
+  ])('%s is refused: both headers are required', (_name, timestamp, signature) => {
+    expect(check(timestamp, signature)).toBe('X-Webhook-Timestamp and X-Webhook-Signature are required');
+  });
+
+  test.each([
+    ['words', 'yesterday'],
+    ['milliseconds (13 digits)', String(NOW * 1000)],
+    ['a fraction', `${NOW}.5`],
+    ['a sign', `+${NOW}`],
+    ['a negative number', `-${NOW}`],
+    ['an ISO date', '2025-01-01T00:00:00Z'],
+  ])('a timestamp in %s is refused as not Unix seconds', (_name, timestamp) => {
+    expect(check(timestamp, webhookSignature(TASK, timestamp, KEY))).toBe('X-Webhook-Timestamp is not Unix seconds');
+  });
+
+  test.each([
+    ['another key', webhookSignature(TASK, String(NOW), 'another-key')],
+    ['another task', webhookSignature('task-2', String(NOW), KEY)],
+    ['another timestamp', webhookSignature(TASK, String(NOW - 1), KEY)],
+  ])('a signature made with %s is refused', (_name, signature) => {
+    expect(check(String(NOW), signature)).toBe('X-Webhook-Signature does not match');
   });
 });

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { parseWavHeader, WAV_HEADER_SCAN_BYTES } from '../../src/wav';
 
 /**
- * The parser against real files written by another program, sox (installed by .ci/run): the
+ * The parser against real files written by another program, sox (installed by npm test's first step, test/support/debian-tools.js): the
  * extensible format for 24-bit and 6-channel files, float with a fact chunk, 8-bit, odd sizes.
  */
 const SOX = '/usr/bin/sox';
 let dir: string;
 beforeAll(() => {
-  if (!existsSync(SOX)) throw new Error('sox is missing: run .ci/run or `apt-get install sox`');
+  if (!existsSync(SOX)) throw new Error('sox is missing: npm test installs it (as root), or `apt-get install sox`');
   dir = mkdtempSync(join(tmpdir(), 'wavflow-sox-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,0 +1,3 @@
+// Worker Versioning: which build this is, and which build new conversions start on.
+export { resolveBuildId, describeBuild, type BuildInfo } from './build-id';
+export { applyCurrentVersionPolicy, type CurrentVersionPolicy, type CurrentVersionOutcome, type SetCurrentVersionOptions } from './current-version';
