@@ -1,7 +1,8 @@
-import { ApplicationFailure, CancelledFailure, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Presets, SingleBar } from 'cli-progress';
 import { startConversions, type BatchItemResult, type StartConversionRequest, type StartOptions } from './client';
 import { mapWithConcurrency } from './concurrency';
+import { failureFromError } from './read-conversion';
 
 /** `convert --from-file`: many conversions from a list of ids, reported per item, optionally waited for. */
 
@@ -96,14 +97,6 @@ async function failureOf(client: Client, id: string, status: string): Promise<{ 
     return failureFromError(err, status);
   }
   return { type: status, message: `workflow ${status.toLowerCase()}` };
-}
-
-/** What a conversion's result() threw, as a failure type and message (`Cancelled` for a cancel). */
-export function failureFromError(err: unknown, fallbackType = 'Failed'): { type: string; message: string } {
-  const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Failed', message: cause.message };
-  if (cause instanceof CancelledFailure) return { type: 'Cancelled', message: 'the conversion was cancelled' };
-  return { type: fallbackType, message: err instanceof Error ? err.message : String(err) };
 }
 
 export interface BatchOptions {

@@ -2,9 +2,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
-import { failureFromError, parseIdList, runBatch } from './cli-batch';
+import { parseIdList, runBatch } from './cli-batch';
 import { downloadProgressReporter } from './cli-download-progress';
-import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, watchConversion } from './client';
+import { cancelConversion, conversionUiUrl, failureFromError, readConversion, startConversion, startConversionRequest, watchConversion, type ConversionView } from './client';
 import { ConfigError, loadConfig, type Config, publicBaseUrl, temporalUiUrl } from './config';
 import { runDev } from './dev';
 import { createLogger } from './logger';
@@ -22,7 +22,7 @@ import { createWorker } from './worker';
 import { PHASES, type Phase } from './workflows';
 
 /** Exit codes, documented in the README. */
-const EXIT = { ok: 0, failed: 1, usage: 2, config: 3 } as const;
+const EXIT = { ok: 0, failed: 1, usage: 2, config: 3, noWorker: 4 } as const;
 
 const program: Command = new Command('wavflow')
   .description('Durable "Convert to WAV" conversions on Temporal')
@@ -135,7 +135,7 @@ program
     const config = loadConfig();
     await withClient(config, async (client) => {
       const page = await listConversions(client, { namespace: config.TEMPORAL_NAMESPACE, status: opts.status, limit: opts.limit });
-      if (opts.json) return console.log(JSON.stringify(page));
+      if (opts.json) return console.log(JSON.stringify({ items: page.items }));
       console.table(page.items.map((c) => ({ conversion: c.conversionId, phase: c.phase ?? '-', temporal: c.workflowStatus, 'provider task': c.wavTaskId ?? '-', started: c.startedAt ?? '-' })));
     });
   });
@@ -152,14 +152,24 @@ program
 
 program
   .command('status <conversionId>')
-  .description("print a conversion's status")
+  .description("print a conversion's status; no worker needed for a closed one")
   .option('--json', 'print JSON')
+  .addHelpText(
+    'after',
+    `
+A running conversion is asked for its status (its counters, callbacks, polls) and needs a worker of
+its task queue; without one, what Temporal records (phase, ids) is printed and a warning names the queue.
+Exit code: 0 completed or running, 1 failed, cancelled or not found, 4 running but no worker answered.`,
+  )
   .action(async (id: string, opts: { json?: boolean }) => {
     const config = loadConfig();
     await withClient(config, async (client) => {
-      const conversion = await getConversion(client, id);
-      if (!conversion) program.error(`no conversion with id ${id}`, { exitCode: EXIT.failed, code: 'wavflow.notFound' });
-      console.log(opts.json ? JSON.stringify(conversion) : formatStatus(conversion));
+      const read = await readConversion(client, id);
+      if (!read) program.error(`no conversion with id ${id}`, { exitCode: EXIT.failed, code: 'wavflow.notFound' });
+      const { view, unanswered } = read;
+      console.log(opts.json ? JSON.stringify(unanswered ? { ...view, unanswered } : view) : formatStatus(view));
+      if (unanswered) console.error(`${unanswered.detail}; shown is what Temporal records (phase and ids)`);
+      process.exitCode = unanswered ? EXIT.noWorker : view.phase === 'failed' || view.phase === 'cancelled' ? EXIT.failed : EXIT.ok;
     });
   });
 
@@ -304,21 +314,23 @@ async function withClient<T>(config: Config, use: (client: Client) => Promise<T>
   }
 }
 
-function formatStatus(c: NonNullable<Awaited<ReturnType<typeof getConversion>>>): string {
-  const lines = [
-    `conversion   ${c.conversionId} (${c.workflowStatus})`,
-    `phase        ${c.phase}`,
-    `source       ${c.audioId ? `audio ${c.audioId}` : ''}${c.taskId ? ` task ${c.taskId}` : ''}`,
-    `provider     ${c.wavTaskId ?? '-'}`,
-    `callbacks    ${c.callbacks.received} received (${c.callbacks.duplicates} duplicate, ${c.callbacks.mismatched} for another task, ${c.callbacks.malformed} malformed); polls ${c.polls}`,
-    `download     ${c.downloadAttempts} attempts, ${c.urlRefreshes} URL refreshes`,
-  ];
-  if (c.answeredBy) lines.push(`answered by  ${c.answeredBy} at ${c.answeredAt}`);
+function formatStatus(c: ConversionView): string {
+  const lines = [`conversion   ${c.conversionId} (${c.workflowStatus})`, `phase        ${c.phase}`];
+  if (c.audioId || c.taskId) lines.push(`source       ${[c.audioId && `audio ${c.audioId}`, c.taskId && `task ${c.taskId}`].filter(Boolean).join(' ')}`);
+  lines.push(`provider     ${c.wavTaskId ?? '-'}`);
+  // The workflow's own counters: only when it answered its status query.
+  if (c.callbacks) {
+    lines.push(
+      `callbacks    ${c.callbacks.received} received (${c.callbacks.duplicates} duplicate, ${c.callbacks.mismatched} for another task, ${c.callbacks.malformed} malformed); polls ${c.polls ?? 0}`,
+    );
+  }
+  if (c.downloadAttempts !== undefined) lines.push(`download     ${c.downloadAttempts} attempts, ${c.urlRefreshes ?? 0} URL refreshes`);
+  if (c.download) lines.push(`downloading  ${c.download.bytes}${c.download.total ? ` of ${c.download.total}` : ''} bytes (attempt ${c.download.attempt})`);
+  if (c.answeredBy) lines.push(`answered by  ${c.answeredBy}${c.answeredAt ? ` at ${c.answeredAt}` : ''}`);
   if (c.result) lines.push(`file         ${c.result.path} (${c.result.bytes} bytes, sha256 ${c.result.sha256})`);
   if (c.failure) lines.push(`failure      ${c.failure.type}: ${c.failure.message}`);
   return lines.join('\n');
 }
-
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -1,7 +1,8 @@
-import { Client, isGrpcDeadlineError, isGrpcServiceError, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { Client, isGrpcDeadlineError, isGrpcServiceError, ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { mapWithConcurrency } from './concurrency';
 import { describeIssues } from './provider';
+import { describeConversion, downloadProgress, type DownloadProgress } from './read-conversion';
 import {
   convertToWav,
   statusQuery,
@@ -10,8 +11,11 @@ import {
   type ConversionInput,
   type ConversionResult,
   type ConversionStatus,
-  type Phase,
 } from './workflows';
+
+export { readConversion, failureFromError, type ConversionRead, type ConversionView, type DownloadProgress, type Unanswered } from './read-conversion';
+export { watchConversion, type PhaseChange } from './watch-conversion';
+export { StatusCache } from './status-cache';
 
 /**
  * Programmatic starts. One conversion per workflow id; starting an id again returns the
@@ -44,6 +48,13 @@ export interface StartOptions {
   startedBy?: string;
   /** Workflow input not exposed to callers (e.g. tests shorten the history limit). */
   input?: Partial<ConversionInput>;
+  /**
+   * Eager workflow start: the start's answer carries the first workflow task to a worker in this
+   * process, instead of the server queueing it for a worker's poll. Only for a client on the
+   * NativeConnection of a running worker of `taskQueue` (the SDK refuses it otherwise), as under
+   * `npm start`; the server falls back to a normal start when that worker has no free slot.
+   */
+  eagerStart?: boolean;
 }
 
 export interface StartedConversion {
@@ -51,6 +62,8 @@ export interface StartedConversion {
   runId: string;
   /** False when the conversion already existed (running, or completed successfully). */
   created: boolean;
+  /** True when the first workflow task went straight to this process's worker (eagerStart). */
+  eagerlyStarted?: boolean;
 }
 
 export function conversionIdFor(request: Pick<StartConversionRequest, 'conversionId' | 'audioId' | 'taskId'>): string {
@@ -87,13 +100,14 @@ export async function startConversion(client: Client, request: StartConversionRe
         { key: WavStatus, value: 'submitting' },
       ],
       staticSummary: `WAV conversion of ${request.audioId ? `audio ${request.audioId}` : `task ${request.taskId}`}`,
+      ...(options.eagerStart ? { requestEagerStart: true } : {}),
       staticDetails: [
         `**source** audioId \`${request.audioId ?? '-'}\`, taskId \`${request.taskId ?? '-'}\``,
         `**started by** ${startedBy}`,
         `**polls** every ${(input.pollIntervalMs ?? 30_000) / 1000} s; callbacks ${input.confirmCallbacks === false ? 'trusted' : 'confirmed by record-info'}`,
       ].join('\n\n'),
     });
-    return { conversionId, runId: handle.firstExecutionRunId, created: true };
+    return { conversionId, runId: handle.firstExecutionRunId, created: true, ...(options.eagerStart ? { eagerlyStarted: handle.eagerlyStarted } : {}) };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const description = await client.workflow.getHandle(conversionId).describe();
@@ -138,26 +152,23 @@ function temporalErrorFor(err: unknown): { status: number; detail: string } {
   return { status: unavailable ? 503 : 500, detail: `Temporal: ${message}` };
 }
 
-export type ConversionView = ConversionStatus & {
+/** The workflow's own status, as its `status` query reports it, with Temporal's view of the run. */
+export type QueriedConversion = ConversionStatus & {
   runId: string;
-  /** Temporal's own view of the run. */
   workflowStatus: string;
   /** While the download runs: its last heartbeat (bytes in the file so far, of `total` when known). */
   download?: DownloadProgress;
 };
 
-export interface DownloadProgress {
-  bytes: number;
-  total?: number | undefined;
-  attempt: number;
-}
-
-/** The conversion's status from its `status` query, or undefined when no such conversion exists. */
-export async function getConversion(client: Client, conversionId: string): Promise<ConversionView | undefined> {
-  const handle = client.workflow.getHandle(conversionId);
-  const description = await describeIfExists(handle);
+/**
+ * The conversion's full status from its `status` query (every counter and the ignored callbacks),
+ * or undefined when no such conversion exists. It needs a worker, for closed conversions too:
+ * the API and the CLI read with `readConversion`, which does not.
+ */
+export async function getConversion(client: Client, conversionId: string): Promise<QueriedConversion | undefined> {
+  const description = await describeConversion(client, conversionId);
   if (!description) return undefined;
-  const status = await handle.query(statusQuery);
+  const status = await client.workflow.getHandle(conversionId).query(statusQuery);
   const workflowStatus = description.status.name;
   // A terminated or timed-out run never reached a closing phase of its own.
   if (['TERMINATED', 'TIMED_OUT'].includes(workflowStatus) && status.phase !== 'completed') {
@@ -167,26 +178,6 @@ export async function getConversion(client: Client, conversionId: string): Promi
   if (workflowStatus === 'CANCELLED') status.phase = 'cancelled';
   const download = status.phase === 'downloading' ? downloadProgress(client, description) : undefined;
   return { ...status, runId: description.runId, workflowStatus, ...(download ? { download } : {}) };
-}
-
-/**
- * The workflow never sees its activity's heartbeats, so byte progress is not in the status query;
- * the server keeps the last heartbeat of the pending download, and that is what is read here.
- */
-function downloadProgress(client: Client, description: WorkflowExecutionDescription): DownloadProgress | undefined {
-  const pending = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'downloadWav');
-  const payload = pending?.heartbeatDetails?.payloads?.[0];
-  if (!pending || !payload) return undefined;
-  const details = client.options.loadedDataConverter.payloadConverter.fromPayload<{ bytes?: unknown; total?: unknown }>(payload);
-  if (typeof details?.bytes !== 'number') return undefined;
-  return { bytes: details.bytes, total: typeof details.total === 'number' ? details.total : undefined, attempt: pending.attempt ?? 1 };
-}
-
-async function describeIfExists(handle: WorkflowHandle) {
-  return handle.describe().catch((err: unknown) => {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  });
 }
 
 /** Waits for the conversion to finish; throws its typed failure if it failed. */
@@ -200,47 +191,14 @@ export async function waitForConversion(client: Client, conversionId: string): P
  * @returns 'cancelling', 'not-found', or the closed workflow's status (e.g. 'COMPLETED')
  */
 export async function cancelConversion(client: Client, conversionId: string): Promise<string> {
-  const handle = client.workflow.getHandle(conversionId);
-  const description = await describeIfExists(handle);
+  const description = await describeConversion(client, conversionId);
   if (!description) return 'not-found';
   if (description.status.name !== 'RUNNING') return description.status.name;
-  await handle.cancel();
+  await client.workflow.getHandle(conversionId).cancel();
   return 'cancelling';
 }
 
 /** The Temporal UI page of one conversion. */
 export function conversionUiUrl(uiBaseUrl: string, namespace: string, conversionId: string): string {
   return `${uiBaseUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(conversionId)}`;
-}
-
-/**
- * Calls `onPhase` for every phase the conversion enters (read from its status query) until it
- * closes, then returns its result or throws its failure.
- */
-export async function watchConversion(
-  client: Client,
-  conversionId: string,
-  onPhase: (phase: Phase, status: ConversionStatus) => void,
-  { intervalMs = 500, onDownload }: { intervalMs?: number; onDownload?: (progress: DownloadProgress) => void } = {},
-): Promise<ConversionResult> {
-  const handle = client.workflow.getHandle<typeof convertToWav>(conversionId);
-  const result = handle.result();
-  let closed = false;
-  const settled = result.then(
-    () => (closed = true),
-    () => (closed = true),
-  );
-  let reported = 0;
-  const report = async () => {
-    const view = await getConversion(client, conversionId).catch(() => undefined);
-    for (const { phase } of view?.phases.slice(reported) ?? []) onPhase(phase, view as ConversionStatus);
-    reported = view?.phases.length ?? reported;
-    if (view?.download) onDownload?.(view.download);
-  };
-  while (!closed) {
-    await report();
-    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, intervalMs))]);
-  }
-  await report();
-  return result;
 }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { Client } from '@temporalio/client';
 import { conversionUiUrl, startConversion, watchConversion } from './client';
 import { publicBaseUrl, temporalUiUrl, type Config } from './config';
 import { createLogger } from './logger';
 import { startSandbox, type Sandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { appOptions, connectClient, connectWorker, inProject, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from './services';
+import { appOptions, connectWorker, inProject, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from './services';
 import { obtainTemporalCli, startDevServer } from './temporal';
 import { parseWavHeader, WAV_HEADER_SCAN_BYTES } from './wav';
 import { createWorker } from './worker';
@@ -49,14 +50,16 @@ export async function runDev(config: Config): Promise<void> {
       say(`sandbox provider (no PROVIDER_API_KEY set) on ${sandbox.url}`);
     }
 
-    const client = await connectClient(config);
-    cleanups.push(() => client.connection.close());
-    const uiUrl = temporalUiUrl(config);
-    const server = await listen(createApp(await appOptions(config, client, logger, metrics)), config.PORT, config.HOST);
-    cleanups.push(() => server.close());
-
     const connection = await connectWorker(config);
     cleanups.push(() => connection.close());
+    // The API shares the worker's connection: its starts are eager, handing each conversion's
+    // first workflow task straight to this worker instead of through the server's task queue.
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const uiUrl = temporalUiUrl(config);
+    const app = await appOptions(config, client, logger, metrics);
+    const server = await listen(createApp({ ...app, start: { ...app.start, eagerStart: true } }), config.PORT, config.HOST);
+    cleanups.push(() => server.close());
+
     const options = await workerOptions(config, connection, publicBaseUrl(config, server.port), { sandboxUrl: sandbox?.url, metrics });
     // One build at a time on a dev machine: this one is where new conversions start.
     const worker = await createWorker({ ...options, currentVersion: 'always' });
@@ -83,9 +86,9 @@ export async function runDev(config: Config): Promise<void> {
 }
 
 /** Converts a demo track end to end and proves the file on disk is the one the provider served. */
-async function runDemo(config: Config, client: Awaited<ReturnType<typeof connectClient>>, sandbox: Sandbox, uiUrl: string) {
+async function runDemo(config: Config, client: Client, sandbox: Sandbox, uiUrl: string) {
   const audioId = `demo-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
-  const { conversionId } = await startConversion(client, { audioId }, startDefaults(config, 'demo'));
+  const { conversionId } = await startConversion(client, { audioId }, { ...startDefaults(config, 'demo'), eagerStart: true });
   say(`demo: converting ${audioId} (${conversionUiUrl(uiUrl, config.TEMPORAL_NAMESPACE, conversionId)})`);
   const result = await watchConversion(client, conversionId, (phase, s) =>
     say(`demo: ${phase}${phase !== 'submitting' && s.wavTaskId ? ` (provider task ${s.wavTaskId})` : ''}`),);

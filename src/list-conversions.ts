@@ -16,18 +16,26 @@ export interface ListOptions {
   namespace: string;
   status?: Phase | undefined;
   limit: number;
-  /** `nextCursor` of the previous page. */
-  cursor?: string | undefined;
+  /** `nextPageToken` of the previous page, exactly as Temporal gave it for the same query. */
+  pageToken?: Uint8Array | undefined;
 }
 
+export interface ConversionPage {
+  items: ConversionSummary[];
+  /** Present when there are more: pass it back as `pageToken` with the same status filter. */
+  nextPageToken?: Uint8Array;
+}
+
+/** The visibility query behind a listing: its page tokens are valid for this query only. */
+export const conversionListQuery = (status?: Phase): string => `WorkflowType = 'convertToWav'${status ? ` AND ${WavStatus.name} = '${status}'` : ''}`;
+
 /** A page of conversions from Temporal's visibility store, in its order (running first, then most recently closed). */
-export async function listConversions(client: Client, { namespace, status, limit, cursor }: ListOptions): Promise<{ items: ConversionSummary[]; nextCursor?: string }> {
-  const query = `WorkflowType = 'convertToWav'${status ? ` AND ${WavStatus.name} = '${status}'` : ''}`;
+export async function listConversions(client: Client, { namespace, status, limit, pageToken }: ListOptions): Promise<ConversionPage> {
   const page = await client.workflowService.listWorkflowExecutions({
     namespace,
-    query,
+    query: conversionListQuery(status),
     pageSize: limit,
-    nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
+    nextPageToken: pageToken,
   });
   const items: ConversionSummary[] = (page.executions ?? []).map((e) => {
     const attributes = e.searchAttributes?.indexedFields ?? {};
@@ -43,8 +51,7 @@ export async function listConversions(client: Client, { namespace, status, limit
       closedAt: timestamp(e.closeTime),
     });
   });
-  const next = page.nextPageToken?.length ? Buffer.from(page.nextPageToken).toString('base64url') : undefined;
-  return { items, ...(next ? { nextCursor: next } : {}) };
+  return { items, ...(page.nextPageToken?.length ? { nextPageToken: page.nextPageToken } : {}) };
 }
 
 /** Keyword search attributes arrive as JSON-encoded payloads (a string, or a one-element list). */

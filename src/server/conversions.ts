@@ -1,7 +1,7 @@
-import { Router, json } from 'express';
+import { Router, json, type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { cancelConversion, conversionUiUrl, getConversion, startConversion, startConversionRequest, startConversions, type StartOptions } from '../client';
+import { cancelConversion, conversionUiUrl, readConversion, startConversion, startConversionRequest, startConversions, StatusCache, type StartOptions } from '../client';
 import { describeIssues } from '../provider';
 import { sendProblem } from './problem';
 
@@ -10,7 +10,14 @@ export interface ConversionRouteDeps {
   namespace: string;
   temporalUiUrl: string;
   start: StartOptions;
+  /** Status query answers reused while a conversion's phase is unchanged; one per router by default. */
+  statusCache?: StatusCache | undefined;
+  /** How long a running conversion's status query may take before the answer is 503. */
+  queryTimeoutMs?: number | undefined;
 }
+
+/** How soon a client may ask again after a 503 because no worker answered. */
+const RETRY_AFTER_SECONDS = 5;
 
 export const MAX_BATCH_ITEMS = 1000;
 
@@ -25,24 +32,34 @@ export const startConversionsRequest = z
   })
   .strict();
 
+/**
+ * A body that is not JSON is refused, not ignored: express.json() leaves other media types
+ * unparsed, and the start would then fail as if the fields were missing.
+ */
+const requireJson: RequestHandler = (req, res, next) => {
+  if (req.is('application/json') === false) return sendProblem(res, 415, 'Unsupported Media Type', `the body must be application/json, not ${req.get('content-type')}`);
+  next();
+};
+
 /** The programmatic API: start a conversion idempotently and read its status. */
-export function conversionsRouter({ client, namespace, temporalUiUrl, start }: ConversionRouteDeps): Router {
+export function conversionsRouter({ client, namespace, temporalUiUrl, start, statusCache, queryTimeoutMs }: ConversionRouteDeps): Router {
   const router = Router();
+  const cache = statusCache ?? new StatusCache();
   const links = (id: string) => ({
     statusUrl: `/v1/conversions/${encodeURIComponent(id)}`,
     temporalUiUrl: conversionUiUrl(temporalUiUrl, namespace, id),
   });
 
-  router.post('/v1/conversions', json({ limit: '16kb' }), async (req, res) => {
+  router.post('/v1/conversions', requireJson, json({ limit: '16kb' }), async (req, res) => {
     const parsed = startConversionRequest.safeParse(req.body ?? {});
     if (!parsed.success) return sendProblem(res, 400, 'Bad Request', describeIssues(parsed.error));
-    const started = await startConversion(client, parsed.data, start);
-    const body = { ...started, ...links(started.conversionId) };
-    res.location(body.statusUrl).status(started.created ? 201 : 200).json(body);
+    const { conversionId, runId, created } = await startConversion(client, parsed.data, start);
+    const body = { conversionId, runId, created, ...links(conversionId) };
+    res.location(body.statusUrl).status(created ? 201 : 200).json(body);
   });
 
   // 1,000 items of at most ~700 bytes each.
-  router.post('/v1/conversions/batch', json({ limit: '1mb' }), async (req, res) => {
+  router.post('/v1/conversions/batch', requireJson, json({ limit: '1mb' }), async (req, res) => {
     const parsed = startConversionsRequest.safeParse(req.body ?? {});
     if (!parsed.success) {
       const tooMany = parsed.error.issues.some((i) => i.code === 'too_big' && i.path[0] === 'items');
@@ -58,10 +75,19 @@ export function conversionsRouter({ client, namespace, temporalUiUrl, start }: C
     res.json({ items, created: count(201), existing: count(200), failed: items.length - count(201) - count(200) });
   });
 
+  // A closed conversion is read from Temporal's records; a running one is asked (see readConversion),
+  // and its answer reused while its phase is unchanged. The request's Cache-Control decides
+  // otherwise: `no-cache` asks again, `max-age=N` accepts counters at most N seconds old.
   router.get('/v1/conversions/:id', async (req, res) => {
-    const conversion = await getConversion(client, req.params.id);
-    if (!conversion) return sendProblem(res, 404, 'Not Found', `no conversion with id ${req.params.id}`);
-    res.json({ ...conversion, ...links(conversion.conversionId) });
+    const { fresh, maxAgeMs } = cacheControl(req.get('cache-control'));
+    const read = await readConversion(client, req.params.id, { cache, fresh, maxAgeMs, queryTimeoutMs });
+    if (!read) return sendProblem(res, 404, 'Not Found', `no conversion with id ${req.params.id}`);
+    const conversion = { ...read.view, ...links(read.view.conversionId) };
+    if (read.unanswered) {
+      res.set('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendProblem(res, 503, 'Service Unavailable', read.unanswered.detail, { taskQueue: read.unanswered.taskQueue, reason: read.unanswered.reason, conversion });
+    }
+    res.json(conversion);
   });
 
   router.delete('/v1/conversions/:id', async (req, res) => {
@@ -72,4 +98,11 @@ export function conversionsRouter({ client, namespace, temporalUiUrl, start }: C
   });
 
   return router;
+}
+
+/** The request directives of Cache-Control that GET /v1/conversions/:id honours. */
+function cacheControl(header: string | undefined): { fresh: boolean; maxAgeMs?: number } {
+  const directives = (header ?? '').toLowerCase().split(',').map((d) => d.trim());
+  const maxAge = directives.map((d) => /^max-age=(\d+)$/.exec(d)?.[1]).find((v) => v !== undefined);
+  return { fresh: directives.includes('no-cache'), ...(maxAge !== undefined ? { maxAgeMs: Number(maxAge) * 1000 } : {}) };
 }

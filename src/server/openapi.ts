@@ -38,24 +38,45 @@ const summary = z.object({
   startedAt: z.string().optional(),
   closedAt: z.string().optional(),
 });
+const download = z
+  .object({ bytes: z.number().int(), total: z.number().int().optional(), attempt: z.number().int() })
+  .describe("While downloading: the download's last heartbeat");
 const status = z
   .object({
     conversionId: z.string(),
     phase: z.string(),
-    wavTaskId: z.string().optional(),
-    polls: z.number().int(),
-    result: z.object({}).loose().optional(),
-    download: z
-      .object({ bytes: z.number().int(), total: z.number().int().optional(), attempt: z.number().int() })
+    runId: z.string(),
+    workflowStatus: z.string().describe("Temporal's view of the run: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT"),
+    source: z
+      .enum(['query', 'temporal'])
+      .describe("`query`: the workflow's own status (every field of ConversionStatus); `temporal`: a closed conversion, from Temporal's records (phase, ids, times, result or failure)"),
+    queriedAt: z
+      .string()
       .optional()
-      .describe("While downloading: the download's last heartbeat"),
+      .describe('With source `query`: when the workflow answered. An answer is reused while the phase is unchanged; `Cache-Control: max-age=N` refreshes counters older than N s, `no-cache` asks again'),
+    audioId: z.string().optional(),
+    wavTaskId: z.string().optional(),
+    startedAt: z.string().optional(),
+    closedAt: z.string().optional(),
+    polls: z.number().int().optional(),
+    result: z.object({}).loose().optional(),
+    failure: z.object({ type: z.string(), message: z.string() }).optional(),
+    download: download.optional(),
   })
   .loose()
-  .describe('The `status` query of the conversion (ConversionStatus in src/workflows/messages.ts)');
+  .describe('ConversionStatus (src/workflows/messages.ts) from the `status` query, or what Temporal records of a closed conversion (src/read-conversion.ts)');
+const noWorker = problem
+  .extend({
+    taskQueue: z.string().describe('The task queue no worker answered on'),
+    reason: z.enum(['no-pollers', 'timeout']).describe('`no-pollers`: DescribeTaskQueue lists no live poller; `timeout`: no answer within the query deadline (5 s)'),
+    conversion: status.describe("What Temporal records without a worker: phase (the WavStatus search attribute), ids, times (source `temporal`)"),
+  })
+  .describe('RFC 9457 problem details: a running conversion whose status query no worker answered');
 const callback = z.object({ code: z.union([z.number(), z.string()]), msg: z.string().optional(), data: z.object({}).loose() }).describe('The provider callback, any documented variant');
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: jsonSchema(schema) } } });
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: jsonSchema(problem) } } });
+const problemResponse = (description: string, schema: z.ZodType = problem) => ({ description, content: { 'application/problem+json': { schema: jsonSchema(schema) } } });
+const retryAfter = { 'retry-after': { description: 'Seconds to wait before asking again', schema: { type: 'integer' } } };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 
 export function openApiDocument(): Record<string, unknown> {
@@ -70,13 +91,21 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Start a conversion (idempotent)',
           security: [{ bearer: [] }],
           requestBody: { required: true, ...json(startConversionRequest) },
-          responses: { 201: { description: 'started', ...json(started) }, 200: { description: 'already existed', ...json(started) }, 400: problemResponse('invalid request') },
+          responses: {
+            201: { description: 'started', ...json(started) },
+            200: { description: 'already existed', ...json(started) },
+            400: problemResponse('invalid request, naming the field'),
+            415: problemResponse('the body is not application/json'),
+          },
         },
         get: {
           summary: 'List conversions',
           security: [{ bearer: [] }],
           parameters: Object.entries(query.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
-          responses: { 200: { description: 'a page', ...json(z.object({ items: z.array(summary), nextCursor: z.string().optional() })) }, 400: problemResponse('invalid query') },
+          responses: {
+            200: { description: 'a page', ...json(z.object({ items: z.array(summary), nextCursor: z.string().optional() })) },
+            400: problemResponse('invalid query, naming the parameter; `cursor` when it is not a nextCursor this API handed out for the same `status`'),
+          },
         },
       },
       '/v1/conversions/batch': {
@@ -87,12 +116,31 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             200: { description: 'one result per item', ...json(batchResult) },
             400: problemResponse('invalid envelope (no items)'),
+            415: problemResponse('the body is not application/json'),
             413: problemResponse(`more than ${MAX_BATCH_ITEMS} items, or a body above 1 MB`),
           },
         },
       },
       '/v1/conversions/{id}': {
-        get: { summary: 'Status of a conversion', security: [{ bearer: [] }], parameters: [idParam], responses: { 200: { description: 'status', ...json(status) }, 404: problemResponse('unknown') } },
+        get: {
+          summary: 'Status of a conversion (a closed one needs no worker)',
+          security: [{ bearer: [] }],
+          parameters: [
+            idParam,
+            {
+              name: 'cache-control',
+              in: 'header',
+              required: false,
+              schema: { type: 'string' },
+              description: '`no-cache`: ask the workflow even when its last answer still holds; `max-age=N`: ask again when that answer is older than N s and the history grew',
+            },
+          ],
+          responses: {
+            200: { description: 'status', ...json(status) },
+            404: problemResponse('unknown'),
+            503: { ...problemResponse('running, and no worker answered its status query: names the task queue, with what Temporal records', noWorker), headers: retryAfter },
+          },
+        },
         delete: {
           summary: 'Cancel a conversion',
           security: [{ bearer: [] }],

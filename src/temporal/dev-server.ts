@@ -20,6 +20,8 @@ export interface DevServerOptions {
   logFile?: string | undefined;
   log: (message: string) => void;
   startTimeoutMs?: number;
+  /** Serve the server's own Prometheus metrics (`/metrics`) on this port; benchmarks count with them. */
+  metricsPort?: number | undefined;
 }
 
 export interface DevServer {
@@ -60,6 +62,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const args = ['server', 'start-dev', '--ip', host, '--port', String(options.port), '--namespace', options.namespace, '--log-level', 'warn'];
   if (options.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   if (options.dbFile) {
     await mkdir(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

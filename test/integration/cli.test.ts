@@ -78,9 +78,13 @@ test('a failed conversion exits 1 with its failure type', async () => {
   const audioId = uniqueId('cli-fail');
   stack.sandbox.setScenario(audioId, { failure: { state: 'GENERATE_WAV_FAILED', callbackCode: 400, msg: 'unsupported source format' } });
   const { code, stdout } = await cli(['convert', '--audio-id', audioId, '--wait', '--json']);
+  const status = await cli(['status', `wav-${audioId}`]);
 
   expect(code).toBe(1);
   expect(lastJson(stdout)).toMatchObject({ failure: { type: 'SourceRejected', message: 'unsupported source format' } });
+  // The README's exit codes: status of a failed conversion is 1 too.
+  expect(status.code).toBe(1);
+  expect(status.stdout).toContain('failure      SourceRejected: unsupported source format');
 });
 
 test('cancel stops a running conversion; cancelling again exits 1', async () => {
@@ -96,6 +100,7 @@ test('cancel stops a running conversion; cancelling again exits 1', async () => 
   expect(first.code).toBe(0);
   expect(lastJson(first.stdout)).toEqual({ conversionId, status: 'cancelling' });
   expect(lastJson(status.stdout)).toMatchObject({ phase: 'cancelled', workflowStatus: 'CANCELLED' });
+  expect(status.code).toBe(1);
   expect(again.code).toBe(1);
   expect(again.stdout).toContain('already closed (CANCELLED)');
 });

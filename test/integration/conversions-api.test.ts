@@ -46,7 +46,54 @@ describe('GET /v1/conversions', () => {
   test.each([['status=done'], ['limit=0'], ['limit=abc'], ['cursor=%24%24'], ['colour=red']])('a bad query (%s) is 400 naming it', async (query) => {
     const response = await get(`/v1/conversions?${query}`);
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { detail: string }).detail).toContain(query.split('=')[0]);
+    const { detail } = (await response.json()) as { detail: string };
+    const name = query.split('=')[0] ?? '';
+    // Labelled with the parameter's name, never as if it were the body.
+    expect(detail).toMatch(new RegExp(`^${name}: `));
+    expect(detail).not.toContain('(body)');
+  });
+
+  test('a cursor this API did not hand out, or handed out for another query, is 400 naming cursor', async () => {
+    for (const label of ['list-c', 'list-d']) {
+      const { conversionId } = await stack.start({ audioId: uniqueId(label), pollIntervalSeconds: 600 });
+      await waitForConversion(stack.client, conversionId);
+    }
+    const issued = await waitFor('a second page', async () => {
+      const page = (await (await get('/v1/conversions?status=completed&limit=1')).json()) as Page;
+      return page.nextCursor;
+    });
+    // Any bogus cursor, one with a byte changed, and a real one replayed against another filter.
+    const tampered = `${issued.slice(0, -2)}${issued.endsWith('AA') ? 'BB' : 'AA'}`;
+    for (const query of ['cursor=AAAA', 'cursor=eyJ4Ijox', `cursor=${tampered}`, `status=failed&limit=1&cursor=${issued}`]) {
+      const response = await get(`/v1/conversions?${query}`);
+      expect({ query, status: response.status }).toEqual({ query, status: 400 });
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await response.json()) as { detail: string }).detail).toMatch(/^cursor: /);
+    }
+  });
+});
+
+describe('POST /v1/conversions: media types', () => {
+  const post = (path: string, contentType: string, body: string) => fetch(`${stack.server.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+
+  test.each([
+    ['/v1/conversions', 'text/plain', JSON.stringify({ audioId: 'plain-text' })],
+    ['/v1/conversions', 'application/x-www-form-urlencoded', 'audioId=a-form'],
+    ['/v1/conversions/batch', 'text/plain', JSON.stringify({ items: [{ audioId: 'plain-text' }] })],
+    ['/v1/conversions/batch', 'application/x-www-form-urlencoded', 'items=a-form'],
+  ])('POST %s with %s is 415, not a body silently ignored', async (path, contentType, body) => {
+    const response = await post(path, contentType, body);
+    expect(response.status).toBe(415);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await response.json()) as { detail: string }).detail).toContain('application/json');
+  });
+
+  test('JSON with a charset is accepted', async () => {
+    const audioId = uniqueId('charset');
+    const response = await post('/v1/conversions', 'application/json; charset=utf-8', JSON.stringify({ audioId, pollIntervalSeconds: 600 }));
+    expect(response.status).toBe(201);
+    const { conversionId } = (await response.json()) as { conversionId: string };
+    await stack.client.workflow.getHandle(conversionId).cancel();
   });
 });
 

@@ -25,6 +25,8 @@ export interface TestStack {
   /** What the stack's app and worker counted (one registry, as in `npm start`). */
   metrics: Metrics;
   start(request: StartConversionRequest, options?: Partial<StartOptions>): ReturnType<typeof startConversion>;
+  /** Stops the worker alone: the API keeps answering, with no worker polling the task queue. */
+  stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,8 @@ export interface StackOptions {
   allowedHosts?: string[];
   /** The receiver's callback budget per conversion (default: the configuration's). */
   callbackLimit?: CallbackLimit;
+  /** As under `npm start`: the API's client shares the worker's connection and starts eagerly. */
+  eagerStart?: boolean;
 }
 
 export async function startStack(
@@ -64,7 +68,8 @@ export async function startStack(
     ...sandboxOptions,
   });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection: stackOptions.eagerStart ? nativeConnection : connection });
   const taskQueue = `test-${randomUUID()}`;
   const callbackSecret = randomBytes(24).toString('base64url');
   // Laid out like the default WAV_OUTPUT_DIR (.data/wav): a dot directory on the path.
@@ -72,7 +77,7 @@ export async function startStack(
   const outputDir = join(outputRoot, '.data', 'wav');
   const logger = pino({ level: 'silent' });
   const metrics = new Metrics();
-  const startOptions = { taskQueue, defaultPollIntervalSeconds: 60, startedBy: 'test', input };
+  const startOptions = { taskQueue, defaultPollIntervalSeconds: 60, startedBy: 'test', input, eagerStart: stackOptions.eagerStart };
   const server = await listen(
     createApp({
       client,
@@ -89,7 +94,6 @@ export async function startStack(
     0,
     '127.0.0.1',
   );
-  const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace: 'default',
@@ -132,6 +136,10 @@ export async function startStack(
     callbackSecret,
     metrics,
     start: (request, options = {}) => startConversion(client, request, { ...startOptions, ...options }),
+    stopWorker: async () => {
+      worker.shutdown();
+      await running;
+    },
     stop: async () => {
       worker.shutdown();
       await running;
