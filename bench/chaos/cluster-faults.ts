@@ -8,8 +8,6 @@ export interface ClusterFaultTargets {
   counts: string;
   /** Conversions closed so far (from visibility). */
   settled(): Promise<number>;
-  /** Conversions planned in the run. */
-  conversions: number;
   sleep(ms: number): Promise<void>;
   until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void>;
 }
@@ -18,24 +16,25 @@ export const isClusterFault = (event: FaultEvent): event is FaultEvent & { kind:
   event.kind === 'history-node-kill' || event.kind === 'temporal-kill' || event.kind === 'postgres-restart';
 
 /** One cluster fault, carried out to the end (the cluster serves again) before the next one. */
-export async function carryOutClusterFault(event: FaultEvent & { kind: ClusterFaultKind }, t: ClusterFaultTargets): Promise<{ settledWhileDown?: number }> {
+export async function carryOutClusterFault(event: FaultEvent & { kind: ClusterFaultKind }, t: ClusterFaultTargets): Promise<{ settledWhileDown?: number; failoverSeconds?: number }> {
   const { cluster } = t;
   if (event.kind === 'history-node-kill') {
     const node = cluster.historyNodes[event.node ?? 0] ?? cluster.historyNodes[0]!;
     const survivors = cluster.historyNodes.filter((n) => n !== node).map((n) => n.name);
     t.say(`SIGKILL ${node.name} (pid ${node.pid}), ${t.counts}; its shards must move to ${survivors.join(', ')}`);
-    await node.kill('SIGKILL');
-    // Conversions keep finishing with the node dead: its shards have moved (4 shards, and
-    // conversions land on all of them). Then it comes back, so later faults find two nodes.
+    const killedAt = Date.now();
     const before = await t.settled();
-    const enough = Math.min(Math.max(3, Math.round(t.conversions * 0.05)), t.conversions - before);
-    await t.until(`${enough} conversions to finish while ${node.name} is dead`, async () => (await t.settled()) >= before + enough, 180_000);
+    await node.kill('SIGKILL');
+    // Every shard answers again with the node dead: its shards have moved. Then it comes back
+    // (its shards move again), so later faults find two nodes.
+    await t.until(`every history shard served by ${survivors.join(', ')}`, () => cluster.servesAllShards(), 120_000);
+    const failoverSeconds = Math.round((Date.now() - killedAt) / 100) / 10;
     const settledWhileDown = (await t.settled()) - before;
-    t.say(`${settledWhileDown} conversions finished while ${node.name} was dead; starting it again`);
+    t.say(`every shard served by ${survivors.join(', ')} ${failoverSeconds} s after the kill (${settledWhileDown} conversions finished meanwhile); starting ${node.name} again`);
     node.start();
     await cluster.waitReady();
-    t.say(`${node.name} running again`);
-    return { settledWhileDown };
+    t.say(`${node.name} running again, every shard served`);
+    return { settledWhileDown, failoverSeconds };
   }
   if (event.kind === 'temporal-kill') {
     t.say(`SIGKILL every Temporal process (${[...cluster.services.values()].map((s) => `${s.name} ${s.pid}`).join(', ')}), ${t.counts}; down for ${event.downMs} ms`);

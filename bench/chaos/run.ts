@@ -50,8 +50,9 @@ export interface FaultLogEntry extends FaultEvent {
   /** Conversions started and finished when it happened. */
   started: number;
   settled: number;
-  /** history-node-kill: conversions that finished while the node was dead. */
+  /** history-node-kill: conversions that finished while the node was dead, and how long its shards took to move. */
   settledWhileDown?: number;
+  failoverSeconds?: number;
 }
 
 export interface ChaosRun {
@@ -235,7 +236,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       const cluster = temporal.cluster && {
         cluster: temporal.cluster,
         settled: async () => (await refresh().catch(() => {}), settled),
-        conversions: plan.conversions,
       };
       Object.assign(
         entry,

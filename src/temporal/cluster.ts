@@ -58,8 +58,10 @@ export interface TemporalCluster {
   logDir: string;
   /** What a client needs to reach the frontend (TLS included). */
   connectionOptions(): Promise<ConnectionOptions>;
-  /** Waits until the frontend serves and history and matching answer through it. */
+  /** Waits until the frontend serves and history (every shard) and matching answer through it. */
   waitReady(timeoutMs?: number): Promise<void>;
+  /** Whether every history shard answers now, through the frontend (after a node's death: whether its shards have moved). */
+  servesAllShards(): Promise<boolean>;
   /** Starts every Temporal service that is not running (after a kill), and waits until the cluster is ready. */
   startServices(): Promise<void>;
   /** SIGKILL to every Temporal service at once. */
@@ -192,6 +194,7 @@ export async function startCluster(options: ClusterOptions): Promise<TemporalClu
       logDir,
       connectionOptions,
       waitReady,
+      servesAllShards: async () => answers(await connectionOptions()).catch(() => false),
       startServices: async () => {
         for (const service of services.values()) if (!service.running) service.start();
         await waitReady();
@@ -320,20 +323,21 @@ async function clientTls(tls: ClusterTls): Promise<NonNullable<ConnectionOptions
 }
 
 /**
- * The frontend answers for history (a workflow that does not exist is NOT_FOUND, not "not enough
- * hosts") and for matching (a task queue's description), in the system namespace.
+ * The frontend answers for every history shard (workflows that do not exist are NOT_FOUND, not
+ * "not enough hosts" or a timeout; 32 random ids miss one of 4 shards with a chance of 4 in 10,000)
+ * and for matching (a task queue's description), in the system namespace.
  */
 async function answers(options: ConnectionOptions): Promise<boolean> {
   const connection = await Connection.connect({ ...options, connectTimeout: 5_000 });
   try {
     const namespace = 'temporal-system';
-    const history = await connection.workflowService
-      .describeWorkflowExecution({ namespace, execution: { workflowId: `readiness-${randomUUID()}` } })
-      .then(
+    const describe = () =>
+      connection.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId: `readiness-${randomUUID()}` } }).then(
         () => true,
         (err: { code?: number }) => err.code === NOT_FOUND,
       );
-    if (!history) return false;
+    const history = await connection.withDeadline(Date.now() + 3_000, () => Promise.all(Array.from({ length: 32 }, describe)));
+    if (!history.every(Boolean)) return false;
     await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'readiness' } });
     return true;
   } finally {
