@@ -16,9 +16,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# WAV files land here; mount a volume on it.
+# WAV files land here (mount a volume on it), unless WAV_STORE names a bucket.
 RUN mkdir -p /data/wav && chown -R node:node /data
-ENV WAV_OUTPUT_DIR=/data/wav
+ENV WAV_STORE=file:///data/wav
 USER node
 # The API (server) and the worker's metrics and health.
 EXPOSE 3000 9464

@@ -24,6 +24,10 @@ const positive = (value: string) => {
   return n;
 };
 const env = (name: string) => process.env[name] || undefined;
+const storeKind = (value: string): 'file' | 's3' => {
+  if (value !== 'file' && value !== 's3') throw new InvalidArgumentError('must be file or s3');
+  return value;
+};
 const abort = new AbortController();
 
 const program = new Command('chaos')
@@ -42,7 +46,8 @@ const program = new Command('chaos')
   .option('--poll-interval <seconds>', 'record-info poll interval (CHAOS_POLL_INTERVAL_SECONDS)', positive, Number(env('CHAOS_POLL_INTERVAL_SECONDS') ?? 2))
   .option('--time-scale <x>', "scale of the provider's callback retry schedule (CHAOS_TIME_SCALE)", positive, Number(env('CHAOS_TIME_SCALE') ?? 0.02))
   .option('--timeout <seconds>', 'after this, running conversions count as stuck (CHAOS_TIMEOUT_SECONDS)', positive, env('CHAOS_TIMEOUT_SECONDS') === undefined ? undefined : Number(env('CHAOS_TIMEOUT_SECONDS')))
-  .option('--keep', 'keep the working directory (CHAOS_KEEP=1)', env('CHAOS_KEEP') === '1');
+  .option('--keep', 'keep the working directory (CHAOS_KEEP=1)', env('CHAOS_KEEP') === '1')
+  .option('--store <kind>', 'where workers put the files: file or s3, a SeaweedFS bucket (CHAOS_STORE)', storeKind, storeKind(env('CHAOS_STORE') ?? 'file'));
 
 async function main(): Promise<void> {
   const opts = program.parse().opts<{
@@ -61,6 +66,7 @@ async function main(): Promise<void> {
     timeScale: number;
     timeout?: number;
     keep: boolean;
+    store: 'file' | 's3';
   }>();
   const seed = opts.seed ?? randomInt(0, 2 ** 31);
   const log = (message: string) => console.error(`chaos | ${message}`);
@@ -78,6 +84,7 @@ async function main(): Promise<void> {
     // Enough for the starts, the faults and the slowest recoveries, on a busy machine.
     timeoutSeconds: opts.timeout ?? 180 + opts.conversions / opts.startPerSecond,
     keep: opts.keep,
+    store: opts.store,
     log,
   };
   log(`seed ${seed} (CHAOS_SEED=${seed} or --seed ${seed} reproduces this fault plan)`);

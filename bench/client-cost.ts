@@ -5,7 +5,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { getConversion, startConversion, waitForConversion, watchConversion, type StartOptions } from '../src/client';
-import { LocalDirectoryStore } from '../src/download';
+import { FileStore } from '../src/download';
 import { ProviderClient } from '../src/provider';
 import { startSandbox } from '../src/sandbox';
 import { createApp, listen } from '../src/server';
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
         publicBaseUrl: eagerApi.url,
         callbackSecret,
         download: {
-          store: new LocalDirectoryStore(join(workDir, 'wav')),
+          store: new FileStore(join(workDir, 'wav')),
           addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
           maxBytes: 64 * 1024 ** 2,
           minFreeBytes: 0,

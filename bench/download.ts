@@ -8,8 +8,11 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, tsToMs } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startConversion, waitForConversion, type StartOptions } from '../src/client';
+import { CreateBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createS3Client, nodeSha256, ResumableSha256, type Sha256 } from '../src/download';
 import { startSandbox, type Sandbox } from '../src/sandbox';
-import { freePort, obtainTemporalCli, startDevServer } from '../src/temporal';
+import { freePort, obtainSeaweedFs, obtainTemporalCli, startDevServer, startSeaweedFs } from '../src/temporal';
 import { workflowInterceptorModules } from '../src/worker';
 import type { ConversionResult } from '../src/workflows';
 import { forkChild, median, procStatusKiB, projectDir, round, say, sleep, stopChild, table, tail, type Child } from './support';
@@ -18,14 +21,17 @@ import type { StoreEvent, WorkerMessage, WorkerProcessConfig } from './worker-pr
 /**
  * `npm run bench:download`: a ~1 GiB WAV served by the sandbox, downloaded by the downloadWav
  * activity in a worker process and by `curl -o` to the same disk, in alternating rounds; then a
- * download SIGKILLed at 50 % and finished by a new worker. Prints a table, then one JSON line.
+ * download SIGKILLed at 50 % and finished by a new worker; then the same file into an S3 bucket
+ * (SeaweedFS on loopback) by the activity and by the S3 SDK's own upload of the local file, in
+ * alternating rounds. Prints a table, then one JSON line.
  * BENCH_FILE_MIB (default 1024) and BENCH_ROUNDS (default 3) shrink it for a quick try.
  */
 
 const MiB = 1024 ** 2;
 const FILE_MIB = Number(process.env.BENCH_FILE_MIB ?? 1024);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const GOALS = { throughputRatioVsCurl: 0.9, peakRssGrowthMiB: 64, refetchedShareAfterKill: 0.05 };
+const GOALS = { throughputRatioVsCurl: 0.9, peakRssGrowthMiB: 64, refetchedShareAfterKill: 0.05, s3RatioVsSdkUpload: 0.8, s3PeakRssGrowthMiB: 64 };
+const S3_PART_BYTES = 8 * MiB;
 const PCM_BYTES_PER_SECOND = 44_100 * 2 * 2; // what the sandbox synthesizes: 16-bit stereo 44.1 kHz
 const WAV_HEADER_BYTES = 44;
 const AUDIO_ID = 'bench-track';
@@ -49,6 +55,15 @@ interface ActivityRun {
   peakRssGrowthMiB: number;
   /** The peak is the kernel's (VmHWM, reset before the run) rather than sampled every 20 ms. */
   peakRssExact: boolean;
+}
+
+interface S3Run {
+  bytes: number;
+  /** The SDK's Upload (lib-storage) of the served file, 8 MiB parts: the baseline. */
+  sdkSeconds: number;
+  /** downloadWav into the bucket, from the workflow history. */
+  activitySeconds: number;
+  peakRssGrowthMiB: number;
 }
 
 interface KillRun {
@@ -182,9 +197,13 @@ async function main(): Promise<void> {
     say('kill test: SIGKILL the worker at 50 %, start a new one; the attempt times out after its 30 s heartbeat timeout, then resumes');
     const kill = await killAndResume({ client, sandbox, wavTaskId: task.wavTaskId, outputDir, conversionId: `${runTag}-kill`, startOptions, worker, newWorker });
 
-    const report = summarize(served.bytes, curlRuns, activityRuns, kill, (Date.now() - startedAt) / 1000);
+    for (const w of workers) await stopChild(w);
+    const s3Runs = await s3Rounds({ client, workDir, workerConfig, servedPath: served.path, servedSha256: served.sha256, runTag, cleanups, workers, logFile: (n) => join(workDir, n) });
+    const sha256Speed = await sha256Speeds();
+
+    const report = summarize(served.bytes, curlRuns, activityRuns, kill, s3Runs, sha256Speed, (Date.now() - startedAt) / 1000);
     await cleanup();
-    printReport(report, curlRuns, activityRuns, kill);
+    printReport(report, curlRuns, activityRuns, kill, s3Runs);
   } catch (err) {
     // The worker logs go with the working directory: show their ends first.
     for (const name of (await readdir(workDir).catch(() => [])).filter((n) => n.endsWith('.log'))) {
@@ -193,6 +212,77 @@ async function main(): Promise<void> {
     await cleanup();
     throw err;
   }
+}
+
+// ---------------------------------------------------------------- S3
+
+interface S3RoundsDeps {
+  client: Client;
+  workDir: string;
+  workerConfig: WorkerProcessConfig;
+  servedPath: string;
+  servedSha256: string;
+  runTag: string;
+  cleanups: Array<() => Promise<unknown>>;
+  workers: WorkerChild[];
+  logFile: (name: string) => string;
+}
+
+/** The activity into a SeaweedFS bucket vs the SDK's upload of the same local file, alternating. */
+async function s3Rounds({ client, workerConfig, servedPath, servedSha256, runTag, cleanups, workers, logFile }: S3RoundsDeps): Promise<S3Run[]> {
+  const weedPath = await obtainSeaweedFs({ projectDir, explicitPath: process.env.SEAWEEDFS_PATH, log: say });
+  const seaweed = await startSeaweedFs({ binPath: weedPath, logFile: logFile('seaweedfs.log'), log: say });
+  cleanups.push(() => seaweed.stop());
+  const bucket = 'bench';
+  const s3 = createS3Client({ endpoint: seaweed.endpoint, credentials: seaweed.credentials });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const config: WorkerProcessConfig = {
+    ...workerConfig,
+    taskQueue: 'wavflow-bench-s3',
+    s3: { endpoint: seaweed.endpoint, bucket, prefix: 'activity/', credentials: seaweed.credentials },
+  };
+  const worker = await spawnWorker(config, logFile('worker-s3.log'));
+  workers.push(worker);
+  const startOptions: StartOptions = { taskQueue: config.taskQueue, defaultPollIntervalSeconds: 0.25, startedBy: 'bench' };
+  // Warm-ups, not measured: the worker loads the S3 client's modules on first use, and SeaweedFS
+  // creates its volumes on the first writes.
+  say('S3 warm-up: one SDK upload and one activity download');
+  await new Upload({ client: s3, params: { Bucket: bucket, Key: 'sdk/warm-up.wav', Body: createReadStream(servedPath) }, partSize: S3_PART_BYTES }).done();
+  const warmUp = await waitForConversion(client, (await startConversion(client, { conversionId: `${runTag}-s3-warm-up`, audioId: AUDIO_ID }, startOptions)).conversionId);
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'sdk/warm-up.wav' }));
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: warmUp.path.replace(`s3://${bucket}/`, '') }));
+  const runs: S3Run[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const key = `sdk/round-${round}.wav`;
+    const sdkStarted = performance.now();
+    await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: createReadStream(servedPath), ContentType: 'audio/wav' }, partSize: S3_PART_BYTES }).done();
+    const sdkSeconds = (performance.now() - sdkStarted) / 1000;
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+
+    const peak = new PeakRss(worker.pid);
+    const { conversionId } = await startConversion(client, { conversionId: `${runTag}-s3-${round}`, audioId: AUDIO_ID }, startOptions);
+    const result = await waitForConversion(client, conversionId);
+    const growth = peak.stop();
+    if (result.sha256 !== servedSha256 || result.attempt !== 1) throw new Error(`S3 round ${round}: sha256 ${result.sha256} after ${result.attempt} attempts`);
+    const activitySeconds = await downloadActivitySeconds(client, conversionId);
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: result.path.replace(`s3://${bucket}/`, '') }));
+    runs.push({ bytes: result.bytes, sdkSeconds, activitySeconds, peakRssGrowthMiB: (growth.peakKiB - growth.beforeKiB) / 1024 });
+    say(`S3 round ${round}: SDK upload ${mibps(result.bytes, sdkSeconds)} MiB/s, activity ${mibps(result.bytes, activitySeconds)} MiB/s, peak RSS +${((growth.peakKiB - growth.beforeKiB) / 1024).toFixed(1)} MiB`);
+  }
+  return runs;
+}
+
+/** SHA-256 over 256 MiB in this process: node:crypto (the file store's) and hash-wasm (the S3 store's, whose state can be saved). */
+async function sha256Speeds(): Promise<{ nodeCryptoMiBps: number; hashWasmMiBps: number }> {
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  const chunks = (256 * MiB) / chunk.length;
+  const time = (hash: Sha256) => {
+    const started = performance.now();
+    for (let i = 0; i < chunks; i++) hash.update(chunk);
+    hash.hex();
+    return round(256 / ((performance.now() - started) / 1000), 1);
+  };
+  return { nodeCryptoMiBps: time(nodeSha256()), hashWasmMiBps: time(await ResumableSha256.create()) };
 }
 
 // ---------------------------------------------------------------- kill test
@@ -342,7 +432,15 @@ async function spawnWorker(config: WorkerProcessConfig, logFile: string): Promis
 
 // ---------------------------------------------------------------- report
 
-function summarize(fileBytes: number, curlRuns: CurlRun[], activityRuns: ActivityRun[], kill: KillRun, totalSeconds: number) {
+function summarize(
+  fileBytes: number,
+  curlRuns: CurlRun[],
+  activityRuns: ActivityRun[],
+  kill: KillRun,
+  s3Runs: S3Run[],
+  sha256Speed: { nodeCryptoMiBps: number; hashWasmMiBps: number },
+  totalSeconds: number,
+) {
   const curlMiBps = median(curlRuns.map((r) => r.bytes / MiB / r.seconds));
   const curlWithFsyncMiBps = median(curlRuns.map((r) => r.bytes / MiB / (r.seconds + r.fsyncSeconds)));
   const activityMiBps = median(activityRuns.map((r) => r.bytes / MiB / r.seconds));
@@ -351,6 +449,8 @@ function summarize(fileBytes: number, curlRuns: CurlRun[], activityRuns: Activit
     throughputRatioVsCurl: round(activityMiBps / curlMiBps, 3),
     peakRssGrowthMiB: round(Math.max(...activityRuns.map((r) => r.peakRssGrowthMiB)), 1),
     refetchedShareAfterKill: round(kill.refetchedShare, 4),
+    s3RatioVsSdkUpload: round(median(s3Runs.map((r) => r.bytes / r.activitySeconds)) / median(s3Runs.map((r) => r.bytes / r.sdkSeconds)), 3),
+    s3PeakRssGrowthMiB: round(Math.max(...s3Runs.map((r) => r.peakRssGrowthMiB)), 1),
   };
   return {
     ...figures,
@@ -358,6 +458,8 @@ function summarize(fileBytes: number, curlRuns: CurlRun[], activityRuns: Activit
       throughputRatioVsCurl: figures.throughputRatioVsCurl >= GOALS.throughputRatioVsCurl,
       peakRssGrowthMiB: figures.peakRssGrowthMiB <= GOALS.peakRssGrowthMiB,
       refetchedShareAfterKill: figures.refetchedShareAfterKill <= GOALS.refetchedShareAfterKill,
+      s3RatioVsSdkUpload: figures.s3RatioVsSdkUpload >= GOALS.s3RatioVsSdkUpload,
+      s3PeakRssGrowthMiB: figures.s3PeakRssGrowthMiB <= GOALS.s3PeakRssGrowthMiB,
     },
     fileBytes,
     rounds: activityRuns.length,
@@ -373,11 +475,16 @@ function summarize(fileBytes: number, curlRuns: CurlRun[], activityRuns: Activit
     recoverySeconds: round(kill.recoverySeconds, 1),
     sha256AfterKill: kill.sha256,
     sha256Matches: kill.sha256Matches,
+    s3SdkUploadMiBps: round(median(s3Runs.map((r) => r.bytes / MiB / r.sdkSeconds)), 1),
+    s3ActivityMiBps: round(median(s3Runs.map((r) => r.bytes / MiB / r.activitySeconds)), 1),
+    s3PartMiB: S3_PART_BYTES / MiB,
+    sha256NodeCryptoMiBps: sha256Speed.nodeCryptoMiBps,
+    sha256HashWasmMiBps: sha256Speed.hashWasmMiBps,
     totalSeconds: round(totalSeconds, 1),
   };
 }
 
-function printReport(report: ReturnType<typeof summarize>, curlRuns: CurlRun[], activityRuns: ActivityRun[], kill: KillRun): void {
+function printReport(report: ReturnType<typeof summarize>, curlRuns: CurlRun[], activityRuns: ActivityRun[], kill: KillRun, s3Runs: S3Run[]): void {
   const rows: string[][] = [['round', 'curl MiB/s', '+fsync', 'activity MiB/s', 'streaming s', 'fsync+rename s', 'ratio', 'RSS before MiB', 'peak RSS growth MiB']];
   activityRuns.forEach((a, i) => {
     const c = curlRuns[i]!;
@@ -411,7 +518,14 @@ function printReport(report: ReturnType<typeof summarize>, curlRuns: CurlRun[], 
       ['throughput ratio vs curl (median)', String(report.throughputRatioVsCurl), `≥ ${GOALS.throughputRatioVsCurl}`, ok(report.meetsGoals.throughputRatioVsCurl)],
       ['peak RSS growth (max over rounds)', `${report.peakRssGrowthMiB} MiB`, `≤ ${GOALS.peakRssGrowthMiB} MiB`, ok(report.meetsGoals.peakRssGrowthMiB)],
       ['refetched share after kill', pct(report.refetchedShareAfterKill), `≤ ${pct(GOALS.refetchedShareAfterKill)}`, ok(report.meetsGoals.refetchedShareAfterKill)],
+      ['S3: activity vs SDK upload (median)', String(report.s3RatioVsSdkUpload), `≥ ${GOALS.s3RatioVsSdkUpload}`, ok(report.meetsGoals.s3RatioVsSdkUpload)],
+      ['S3: peak RSS growth (max)', `${report.s3PeakRssGrowthMiB} MiB`, `≤ ${GOALS.s3PeakRssGrowthMiB} MiB`, ok(report.meetsGoals.s3PeakRssGrowthMiB)],
     ]),
+  );
+  console.log(
+    `\nS3 (SeaweedFS on loopback, ${report.s3PartMiB} MiB parts): ` +
+      s3Runs.map((r, i) => `round ${i + 1} SDK ${mibps(r.bytes, r.sdkSeconds)} MiB/s, activity ${mibps(r.bytes, r.activitySeconds)} MiB/s, RSS +${r.peakRssGrowthMiB.toFixed(1)} MiB`).join('; ') +
+      `\nSHA-256 in one process: node:crypto ${report.sha256NodeCryptoMiBps} MiB/s, hash-wasm ${report.sha256HashWasmMiBps} MiB/s`,
   );
   console.log(`\ntotal ${report.totalSeconds} s`);
   console.log(JSON.stringify(report));

@@ -1,7 +1,6 @@
-import type { Writable } from 'node:stream';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { LocalDirectoryStore } from '../src/download';
+import { createS3Client, FileStore, S3Store, type PartialWrite, type WavStore } from '../src/download';
 import { ProviderClient } from '../src/provider';
 import { Metrics } from '../src/metrics';
 import { freePort, installTemporalRuntime } from '../src/temporal';
@@ -22,6 +21,8 @@ export interface WorkerProcessConfig {
   sandboxUrl: string;
   sandboxApiKey: string;
   outputDir: string;
+  /** Write into this S3 bucket instead of `outputDir` (bench:download's S3 rounds). */
+  s3?: { endpoint: string; bucket: string; prefix: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   /** `baseline`: bench/baseline-workflow.ts (from workflowBundlePath) instead of convertToWav. */
   kind?: 'wavflow' | 'baseline';
   /** The callback receiver; absent when callbacks are dropped. */
@@ -41,27 +42,52 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'store'; event: StoreEvent; key: string; at: number };
 
-/** write: the body starts streaming into the .part file; commit: fsync + rename start; committed: done. */
+/** write: the body starts streaming into the store; commit: the flush (fsync, last parts) starts; committed: the file is visible. */
 export type StoreEvent = 'write' | 'commit' | 'committed';
 
 const send = (message: WorkerMessage) => process.send?.(message);
 
 /**
- * The real store, reporting when the body starts streaming and when the commit (fsync, rename)
- * starts and ends: that splits the activity's time without touching its code.
+ * The real store, reporting when the body starts streaming, when the flush and commit start and
+ * when they end: that splits the activity's time without touching its code.
  */
-class TimedStore extends LocalDirectoryStore {
-  override writePartial(key: string, append: boolean): Writable {
-    send({ type: 'store', event: 'write', key, at: Date.now() });
-    return super.writePartial(key, append);
-  }
-
-  override async commit(key: string): Promise<string> {
-    send({ type: 'store', event: 'commit', key, at: Date.now() });
-    const location = await super.commit(key);
-    send({ type: 'store', event: 'committed', key, at: Date.now() });
-    return location;
-  }
+function timedStore(store: WavStore): WavStore {
+  const at = (event: StoreEvent, key: string) => send({ type: 'store', event, key, at: Date.now() });
+  return {
+    location: (name) => store.location(name),
+    hasPartial: (name) => store.hasPartial(name),
+    committed: (name) => store.committed(name),
+    access: (name, options) => store.access(name, options),
+    freeBytes: () => store.freeBytes(),
+    async resume(name, saved) {
+      const partial = await store.resume(name, saved);
+      let writing = false;
+      const timed: PartialWrite = {
+        get offset() {
+          return partial.offset;
+        },
+        write(chunk) {
+          if (!writing) at('write', name);
+          writing = true;
+          return partial.write(chunk);
+        },
+        restart: () => partial.restart(),
+        checkpoint: () => partial.checkpoint(),
+        finish() {
+          at('commit', name);
+          return partial.finish();
+        },
+        async commit(verified) {
+          const location = await partial.commit(verified);
+          at('committed', name);
+          return location;
+        },
+        close: () => partial.close(),
+        discard: () => partial.discard(),
+      };
+      return timed;
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -103,7 +129,7 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
       publicBaseUrl: config.publicBaseUrl ?? 'http://127.0.0.1:9',
       callbackSecret: config.callbackSecret ?? 'bench',
       download: {
-        store: config.timedStore === false ? new LocalDirectoryStore(config.outputDir) : new TimedStore(config.outputDir),
+        store: config.timedStore === false ? storeOf(config) : timedStore(storeOf(config)),
         // As in production with the sandbox: only its host and port are allowed to be internal.
         addressPolicy: { allowPrivate: false, allowedHosts: [new URL(config.sandboxUrl).host] },
         // The production defaults (DOWNLOAD_* in src/config.ts).
@@ -117,6 +143,13 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
     providerRatePerSecond,
     tuning: config.tuning,
   });
+}
+
+/** The production store for the configuration: a directory, or a bucket with 8 MiB parts (WAV_S3_PART_MIB's default). */
+function storeOf(config: WorkerProcessConfig): WavStore {
+  if (!config.s3) return new FileStore(config.outputDir);
+  const { endpoint, bucket, prefix, credentials } = config.s3;
+  return new S3Store({ client: createS3Client({ endpoint, credentials }), bucket, prefix, partBytes: 8 * 1024 ** 2, urlTtlSeconds: 300 });
 }
 
 main().catch((err: unknown) => {

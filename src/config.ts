@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseStoreUrl } from './download/store-url';
 import { resolveTemporalConnection, TemporalConfigError, type TemporalConnectionConfig } from './temporal/connection';
 
 /**
@@ -68,7 +69,24 @@ export const configSchema = z.object({
 
   POLL_INTERVAL_SECONDS: z.coerce.number().positive().default(30).describe('Default record-info poll interval while no callback has answered.'),
   CONVERSION_DEADLINE_SECONDS: z.coerce.number().positive().default(3600).describe('Default overall wait for a terminal answer.'),
-  WAV_OUTPUT_DIR: z.string().min(1).default('.data/wav').describe('Directory where finished WAV files are written.'),
+  WAV_STORE: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      try {
+        parseStoreUrl(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .describe('Where finished WAV files are kept: `file://<dir>` (relative to the project, or `file:///abs/dir`) or `s3://<bucket>[/<prefix>]` (AWS S3, R2, MinIO, Ceph, SeaweedFS; credentials from the AWS default chain). Default `file://.data/wav`.'),
+  WAV_OUTPUT_DIR: z.string().min(1).optional().describe('Deprecated: the same as `WAV_STORE=file://<dir>`; cannot be set together with WAV_STORE.'),
+  WAV_URL_TTL_SECONDS: positiveInt.max(7 * 24 * 3600).default(300).describe('Lifetime of the presigned URL that `GET /v1/conversions/:id/wav` redirects to (S3 store).'),
+  WAV_S3_PART_MIB: z.coerce.number().int().min(8).max(5120).default(8).describe('Part size of the S3 multipart upload; one part more than two is held in memory per download.'),
+  WAV_S3_FORCE_PATH_STYLE: bool.optional().describe('Path-style S3 addressing (`<endpoint>/<bucket>/<key>`). Default: on with AWS_ENDPOINT_URL (MinIO, Ceph, SeaweedFS need it), off for AWS.'),
+  AWS_ENDPOINT_URL: z.url().optional().describe('S3 endpoint of a store other than AWS (R2, MinIO, Ceph, SeaweedFS), e.g. `http://127.0.0.1:8333`.'),
+  AWS_REGION: z.string().min(1).optional().describe('Region of the bucket. Default `us-east-1` with AWS_ENDPOINT_URL; otherwise the AWS SDK\'s own resolution (profile, instance metadata).'),
   DOWNLOAD_MAX_BYTES: positiveInt.default(4 * 1024 ** 3).describe('Larger WAV files end with DownloadTooLarge.'),
   DOWNLOAD_MIN_FREE_BYTES: z.coerce.number().int().min(0).default(256 * 1024 ** 2).describe('Free disk that must remain after a download; below it the download waits and retries (InsufficientStorage).'),
   DOWNLOAD_CONNECT_TIMEOUT_MS: positiveInt.default(10_000).describe('Connect timeout of the file download.'),
@@ -135,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
+  if (parsed.data.WAV_STORE && parsed.data.WAV_OUTPUT_DIR) throw new ConfigError('invalid configuration:\n  WAV_OUTPUT_DIR: deprecated; set only WAV_STORE (file://<dir>)');
   const missing = parsed.data.NODE_ENV === 'production' && options.productionSecrets !== false ? (['CALLBACK_SECRET', 'API_TOKEN'] as const).filter((name) => !parsed.data[name]) : [];
   if (missing.length) throw new ConfigError(`invalid configuration:\n${missing.map((name) => `  ${name}: required when NODE_ENV=production`).join('\n')}`);
   let temporal: TemporalConnectionConfig;
@@ -155,3 +174,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
 export const temporalUiUrl = (config: Config) => config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
 export const publicBaseUrl = (config: Config, boundPort = config.PORT) =>
   config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${boundPort}`;
+
+/** Where WAV files are kept: WAV_STORE, or the deprecated WAV_OUTPUT_DIR, or `.data/wav`. */
+export const wavStoreSpec = (config: Config) => parseStoreUrl(config.WAV_STORE ?? `file://${config.WAV_OUTPUT_DIR ?? '.data/wav'}`);

@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { Client } from '@temporalio/client';
 import { conversionUiUrl, startConversion, watchConversion } from './client';
 import { publicBaseUrl, temporalUiUrl, type Config } from './config';
 import { createLogger } from './logger';
 import { startSandbox, type Sandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { appOptions, connectWorker, inProject, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from './services';
+import { objectName } from './download';
+import { appOptions, connectWorker, inProject, projectDir, sandboxOptions, startDefaults, untilSignalled, wavStore, workerOptions, workerTelemetry } from './services';
 import { obtainTemporalCli, startDevServer } from './temporal';
-import { parseWavHeader, WAV_HEADER_SCAN_BYTES } from './wav';
+import { parseWavHeader } from './wav';
 import { createWorker } from './worker';
 
 const say = (message: string) => console.log(`wavflow | ${message}`);
@@ -92,12 +91,14 @@ async function runDemo(config: Config, client: Client, sandbox: Sandbox, uiUrl: 
   say(`demo: converting ${audioId} (${conversionUiUrl(uiUrl, config.TEMPORAL_NAMESPACE, conversionId)})`);
   const result = await watchConversion(client, conversionId, (phase, s) =>
     say(`demo: ${phase}${phase !== 'submitting' && s.wavTaskId ? ` (provider task ${s.wavTaskId})` : ''}`),);
-  const bytes = await readFile(result.path);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const wav = parseWavHeader(bytes.subarray(0, WAV_HEADER_SCAN_BYTES), bytes.length);
+  // Read back from the store (WAV_STORE), as the API serves it: a directory or a bucket.
+  const stored = await wavStore(config).committed(objectName(conversionId));
+  if (!stored) throw new Error(`demo: the store has no file for ${conversionId}`);
+  const { bytes, sha256, head } = await stored.digest();
+  const wav = parseWavHeader(head, bytes);
   const served = sandbox.task(result.wavTaskId)?.file?.sha256;
   say(
-    `demo: completed ${result.path}: ${bytes.length} bytes, ${wav.channels} ch, ${wav.sampleRate} Hz, ${wav.bitsPerSample} bit, ` +
+    `demo: completed ${result.path}: ${bytes} bytes, ${wav.channels} ch, ${wav.sampleRate} Hz, ${wav.bitsPerSample} bit, ` +
       `${wav.durationSeconds.toFixed(2)} s, answered by ${result.answeredBy}`,
   );
   if (sha256 !== served) throw new Error(`demo: sha256 ${sha256} differs from the sandbox's ${served ?? '(none)'}`);

@@ -3,13 +3,13 @@ import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, temporalUiUrl, type Config } from './config';
+import { ConfigError, temporalUiUrl, wavStoreSpec, type Config } from './config';
 import type { Logger } from './logger';
 import { Metrics, sdkMetricsSource } from './metrics';
 import type { SandboxOptions } from './sandbox';
 import type { AppDeps } from './server';
 import type { StartOptions } from './client';
-import { LocalDirectoryStore } from './download';
+import { createS3Client, FileStore, S3Store, type WavStore } from './download';
 import { ProviderClient } from './provider';
 import { explainConnectionError, freePort, installTemporalRuntime } from './temporal';
 import { resolveBuildId } from './versioning';
@@ -140,7 +140,7 @@ export async function workerOptions(
       publicBaseUrl: publicUrl,
       callbackSecret: await resolveCallbackSecret(config),
       download: {
-        store: new LocalDirectoryStore(inProject(config.WAV_OUTPUT_DIR)),
+        store: wavStore(config),
         addressPolicy: {
           allowPrivate: config.DOWNLOAD_ALLOW_PRIVATE_ADDRESSES,
           // Without a provider key the files come from the sandbox, on this machine: its host and
@@ -155,6 +155,19 @@ export async function workerOptions(
       retryBackoff: { baseMs: config.PROVIDER_RETRY_BASE_MS, maxMs: 120_000 },
     },
   };
+}
+
+/** The configured WAV store (WAV_STORE): the worker writes to it, the API serves from it. */
+export function wavStore(config: Config): WavStore {
+  const spec = wavStoreSpec(config);
+  if (spec.kind === 'file') return new FileStore(inProject(spec.dir));
+  return new S3Store({
+    client: createS3Client({ endpoint: config.AWS_ENDPOINT_URL, region: config.AWS_REGION, forcePathStyle: config.WAV_S3_FORCE_PATH_STYLE }),
+    bucket: spec.bucket,
+    prefix: spec.prefix,
+    partBytes: config.WAV_S3_PART_MIB * 1024 ** 2,
+    urlTtlSeconds: config.WAV_URL_TTL_SECONDS,
+  });
 }
 
 /** The provider's own callback signature, where it is configured. */
@@ -173,6 +186,7 @@ export async function appOptions(config: Config, client: Client, logger: Logger,
     logger,
     webhook: webhookOptions(config),
     apiToken: config.API_TOKEN,
+    store: wavStore(config),
     callbackLimit: { burst: config.CALLBACK_LIMIT_BURST, refillSeconds: config.CALLBACK_LIMIT_REFILL_SECONDS },
   };
 }

@@ -25,6 +25,7 @@ export function figures(run: ChaosRun) {
   // further: a 503, for one, comes only after both signature checks passed.
   const forgedAnsweredOtherwise = sum(Object.entries(forger.answers).filter(([answer]) => answer !== '401' && answer !== 'network').map(([, n]) => n));
   const partFilesLeft = run.partFilesLeft.length;
+  const orphanedUploads = run.orphanedUploads.length;
   const crashes = run.crashes.length;
   return {
     conversions: checks.length,
@@ -37,6 +38,8 @@ export function figures(run: ChaosRun) {
     failedResumes,
     stuck,
     partFilesLeft,
+    store: run.store,
+    orphanedUploads,
     forgedSent,
     forgedRejected: forger.answers['401'] ?? 0,
     forgedAccepted,
@@ -72,7 +75,7 @@ export function figures(run: ChaosRun) {
     seed: plan.seed,
     wallSeconds: run.wallSeconds,
     crashes,
-    ok: lost + corrupt + wrongOutcome + duplicateDownloads + failedResumes + stuck + partFilesLeft + forgedAccepted + forgedAnsweredOtherwise + crashes === 0,
+    ok: lost + corrupt + wrongOutcome + duplicateDownloads + failedResumes + stuck + partFilesLeft + orphanedUploads + forgedAccepted + forgedAnsweredOtherwise + crashes === 0,
   };
 }
 
@@ -91,6 +94,7 @@ export function printReport(run: ChaosRun, f: ChaosFigures, out: (line: string) 
     ['duplicate downloads', String(f.duplicateDownloads), 'files sent twice over (2x their size or more)'],
     ['failed resumes', String(f.failedResumes), 'files sent 1.1x to 2x over: a retry started over instead of resuming'],
     ['.part files left', String(f.partFilesLeft), ''],
+    ['multipart uploads left', String(f.orphanedUploads), `${f.store} store`],
     ['downloads cut / URLs expired', `${f.plannedDownloadsCut} / ${f.plannedUrlsExpired}`, `${f.downloadAttempts} download attempts, ${f.urlRefreshes} URL refreshes`],
     ['callbacks dropped / tripled / receiver down', `${f.plannedCallbacksDropped} / ${f.plannedCallbacksTripled} / ${f.plannedReceiverDown}`, `planned; ${f.receiverDownDeliveredLater} of the last delivered by a retry`],
     ['callback attempts (refused)', `${f.callbackAttempts} (${f.callbackAttemptsRefused})`, `${f.callbacksRefusedThenDelivered} refused first, delivered by a retry`],
@@ -120,6 +124,7 @@ export function printReport(run: ChaosRun, f: ChaosFigures, out: (line: string) 
   for (const a of run.forger.accepted.slice(0, 20)) out(`  forged accepted: ${a.kind} → ${a.conversionId} answered ${a.status}`);
   for (const c of run.checks.filter((x) => x.foreignSignals > 0).slice(0, 20)) out(`  forged signal reached ${c.conversionId} (${c.foreignSignals})`);
   for (const crash of run.crashes) out(`  crash: ${crash}`);
+  for (const key of run.orphanedUploads.slice(0, 20)) out(`  multipart upload left: ${key}`);
   out(`verdict: ${f.ok ? 'PASS: nothing lost, corrupt, duplicated, fetched again, stuck, left over, forged or crashed' : 'FAIL'}`);
 }
 

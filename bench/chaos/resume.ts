@@ -20,14 +20,21 @@ export interface ResumeEvidence {
   resumedFrom: number | undefined;
   /** Bytes the attempt before it had stored, when its history says; undefined when it does not. */
   storedBefore: number | undefined;
+  /**
+   * What the store may fetch again and still count as one resume (the chaos store's
+   * `resumeSlackBytes`): 0 for a directory; one part for a bucket, which after a SIGKILL resumes at
+   * its last whole part, so a file smaller than a part starts again from 0 by design.
+   */
+  slackBytes?: number;
 }
 
 /** Bytes served beyond this share of the file, with nothing to show a resume, mean a start-over. */
 export const RESUME_FAILED_SHARE = 1.1;
 
-export function startedOver({ fileBytes, bytesServed, resumedFrom, storedBefore }: ResumeEvidence): boolean {
+export function startedOver({ fileBytes, bytesServed, resumedFrom, storedBefore, slackBytes = 0 }: ResumeEvidence): boolean {
   // Twice over is a duplicate download, counted on its own.
   if (fileBytes === 0 || bytesServed < RESUME_FAILED_SHARE * fileBytes || bytesServed >= 2 * fileBytes) return false;
+  if (bytesServed - fileBytes <= slackBytes) return false;
   // No result to ask (the conversion did not complete): the bytes alone.
   if (resumedFrom === undefined) return true;
   // It resumed: what was served beyond the file was lost in transit, not thrown away.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -13,8 +13,9 @@ import { figures } from './report';
 import { builtCli, CliProcess, findProjectDir } from './processes';
 import { startReceiverFront, type ReceiverFront } from './receiver-front';
 import { carryOut } from './faults';
+import { openChaosStore } from './store';
 import { startChaosTemporal } from './temporal';
-import { checkConversion, partFiles, type ConversionCheck } from './verify';
+import { checkConversion, type ConversionCheck } from './verify';
 import { pause, waitUntil } from './wait';
 
 export interface ChaosOptions {
@@ -34,6 +35,8 @@ export interface ChaosOptions {
   timeoutSeconds: number;
   /** Keep the working directory (logs, database, files) even when the run passes. */
   keep: boolean;
+  /** Where the workers put the files (CHAOS_STORE): a local directory, or a bucket on SeaweedFS. Default file. */
+  store?: 'file' | 's3';
   log: (message: string) => void;
   /** Stops the run early (Ctrl-C): everything started is stopped and the directory kept. */
   signal?: AbortSignal;
@@ -70,6 +73,9 @@ export interface ChaosRun {
   /** Cluster processes (Temporal services, PostgreSQL) that exited without being told to; each was started again, as a supervisor would. */
   temporalExits: string[];
   partFilesLeft: string[];
+  /** Multipart uploads left in the bucket at the end (S3 store). */
+  orphanedUploads: string[];
+  store: 'file' | 's3';
   wallSeconds: number;
   workDir: string;
   kept: boolean;
@@ -97,8 +103,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   const projectDir = findProjectDir();
   const cliPath = builtCli(projectDir);
   const workDir = await mkdtemp(join(tmpdir(), 'wavflow-chaos-'));
-  const outputDir = join(workDir, 'wav');
-  await mkdir(outputDir);
   const cleanups: Array<() => Promise<unknown>> = [];
   let failed = true;
 
@@ -106,6 +110,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     const temporal = await startChaosTemporal(options.temporal ?? 'dev', projectDir, workDir, say);
     cleanups.push(() => temporal.stop());
     say(temporal.description);
+    const store = await openChaosStore(options.store ?? 'file', workDir, projectDir, say);
+    cleanups.push(() => store.stop());
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
@@ -146,7 +152,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       PROVIDER_RATE_LIMIT_PER_SECOND: '100',
       PROVIDER_RETRY_BASE_MS: '250',
       POLL_INTERVAL_SECONDS: String(options.pollIntervalSeconds),
-      WAV_OUTPUT_DIR: outputDir,
+      ...store.env,
       DOWNLOAD_MIN_FREE_BYTES: '0',
       DOWNLOAD_CONNECT_TIMEOUT_MS: '5000',
       DOWNLOAD_IDLE_TIMEOUT_MS: '5000',
@@ -251,7 +257,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     await forger.stop();
     say(`all finished; checking ${plan.conversions} conversions against the sandbox's records`);
     // Late callback retries may still be in the air: their answers are part of the record.
-    const checks = await mapWithConcurrency(plan.items, 8, (item) => checkConversion(client, sandbox, outputDir, item));
+    const checks = await mapWithConcurrency(plan.items, 8, (item) => checkConversion(client, sandbox, store, item));
     const deliveries = new Map<string, Array<number | string>>();
     for (const attempt of sandbox.callbacks.attempts) deliveries.set(attempt.wavTaskId, [...(deliveries.get(attempt.wavTaskId) ?? []), attempt.outcome]);
     const run: ChaosRun = {
@@ -265,7 +271,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       receiverDropped: front.dropped.size,
       crashes: processes.flatMap((p) => p.crashes),
       temporalExits: temporal.cluster?.crashes() ?? [],
-      partFilesLeft: await partFiles(outputDir),
+      partFilesLeft: await store.partFiles(),
+      orphanedUploads: await store.orphanedUploads(),
+      store: store.kind,
       wallSeconds: since(),
       workDir,
       kept: false,

@@ -1,7 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
@@ -10,6 +6,7 @@ import type { Sandbox, SandboxTask } from '../../src/sandbox';
 import { providerCallbackSignal, statusQuery, type ConversionResult, type ConversionStatus } from '../../src/workflows';
 import type { ConversionPlan } from './plan';
 import { startedOver, storedBeforeLastAttempt } from './resume';
+import type { ChaosStore } from './store';
 
 /**
  * The end of a chaos run: every conversion checked against the sandbox's own record of what it
@@ -49,7 +46,7 @@ export interface ConversionCheck {
   status?: ConversionStatus;
 }
 
-export async function checkConversion(client: Client, sandbox: Sandbox, outputDir: string, plan: ConversionPlan): Promise<ConversionCheck> {
+export async function checkConversion(client: Client, sandbox: Sandbox, store: Pick<ChaosStore, 'sha256Of' | 'resumeSlackBytes'>, plan: ConversionPlan): Promise<ConversionCheck> {
   const handle = client.workflow.getHandle(plan.conversionId);
   const task = sandbox.tasks().find((t) => t.audioId === plan.audioId);
   const base = {
@@ -58,7 +55,7 @@ export async function checkConversion(client: Client, sandbox: Sandbox, outputDi
     bytesServed: task?.bytesServed ?? 0,
     fileBytes: task?.file?.bytes ?? 0,
     downloadedTwice: task?.file !== undefined && task.bytesServed >= 2 * task.file.bytes,
-    resumeFailed: startedOver({ fileBytes: task?.file?.bytes ?? 0, bytesServed: task?.bytesServed ?? 0, resumedFrom: undefined, storedBefore: undefined }),
+    resumeFailed: startedOver({ fileBytes: task?.file?.bytes ?? 0, bytesServed: task?.bytesServed ?? 0, resumedFrom: undefined, storedBefore: undefined, slackBytes: store.resumeSlackBytes }),
   };
   const description = await handle.describe().catch(() => undefined);
   if (!description) return { ...base, verdict: 'lost', detail: 'no such workflow', workflowStatus: 'NOT_FOUND', foreignSignals: 0, timedOutAttempts: {} };
@@ -95,10 +92,10 @@ export async function checkConversion(client: Client, sandbox: Sandbox, outputDi
     return { ...check, ...extra, verdict: 'lost', detail: `ended ${workflowStatus} ${type ?? ''}`.trim(), ...(type ? { failureType: type } : {}) };
   }
   // With a result, the download's own account of where each attempt started decides (bench/chaos/resume.ts).
-  check.resumeFailed = startedOver({ fileBytes: base.fileBytes, bytesServed: base.bytesServed, resumedFrom: result.resumedFrom, storedBefore: storedBeforeLastAttempt(events) });
+  check.resumeFailed = startedOver({ fileBytes: base.fileBytes, bytesServed: base.bytesServed, resumedFrom: result.resumedFrom, storedBefore: storedBeforeLastAttempt(events), slackBytes: store.resumeSlackBytes });
   const served = task?.file?.sha256;
-  const onDisk = await sha256Of(join(outputDir, `${plan.conversionId}.wav`));
-  if (onDisk === undefined) return { ...check, ...extra, verdict: 'lost', detail: 'completed, but no file in the output directory' };
+  const onDisk = await store.sha256Of(plan.conversionId);
+  if (onDisk === undefined) return { ...check, ...extra, verdict: 'lost', detail: 'completed, but no file in the store' };
   if (onDisk !== served || result.sha256 !== served) {
     return { ...check, ...extra, verdict: 'corrupt', detail: `file ${onDisk}, result ${result.sha256}, served ${served ?? 'nothing'}` };
   }
@@ -135,18 +132,4 @@ function timedOutAttempts(events: temporal.api.history.v1.IHistoryEvent[]): Reco
     counts[type] = (counts[type] ?? 0) + 1;
   }
   return counts;
-}
-
-export async function partFiles(outputDir: string): Promise<string[]> {
-  return (await readdir(outputDir).catch(() => [] as string[])).filter((name) => name.endsWith('.part'));
-}
-
-async function sha256Of(path: string): Promise<string | undefined> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch {
-    return undefined;
-  }
-  return hash.digest('hex');
 }

@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { ForbiddenAddressError, NotHttpResponseError, safeGet, type AddressPolicy, type WavStore } from '../download';
+import { ForbiddenAddressError, NotHttpResponseError, objectName, safeGet, type AddressPolicy, type WavStore } from '../download';
 import { FailureType } from '../failures';
 import type { Metrics } from '../metrics';
-import { parseWavHeader, WAV_HEADER_SCAN_BYTES, WavFormatError, type WavInfo } from '../wav';
+import { parseWavHeader, WavFormatError, type WavInfo } from '../wav';
 import type { DownloadResult } from '../workflows';
 
 export interface DownloadInput {
@@ -21,7 +18,7 @@ export interface DownloadDeps {
   addressPolicy: AddressPolicy;
   /** Larger files end with DownloadTooLarge. */
   maxBytes: number;
-  /** Free disk that must remain after the file is written. */
+  /** Free disk that must remain after the file is written (stores that know their free space). */
   minFreeBytes: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
@@ -34,6 +31,8 @@ interface Progress {
   etag?: string | undefined;
   lastModified?: string | undefined;
   committed?: { bytes: number; sha256: string };
+  /** What the store needs to continue the partial file, maybe on another host (S3: the upload, its parts, the digest state). */
+  store?: unknown;
 }
 
 /** File host answers that mean the URL is no longer good; the workflow can ask for a fresh one. */
@@ -43,7 +42,7 @@ const HEARTBEAT_EVERY_MS = 1_000;
 /**
  * Streams the WAV into the store's partial file (never holding it in memory), resuming where an
  * earlier attempt stopped, hashing on the way; verifies size and header; then commits it so a
- * reader never sees half a file.
+ * reader never sees half a file. The store is addressed by the conversion id alone.
  */
 export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
   const { store } = deps;
@@ -65,26 +64,24 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
 
   async function attempt({ conversionId, url }: DownloadInput): Promise<DownloadResult> {
     const ctx = Context.current();
-    const key = fileStem(conversionId);
+    const name = objectName(conversionId);
     const previous = ctx.info.heartbeatDetails as Progress | undefined;
 
     // An earlier attempt may have committed the file and died before reporting it. Its last
     // heartbeat says so, if that reached the server: heartbeats are throttled, and need Temporal
     // up. Without it, a committed file written since this activity was first scheduled, with no
     // partial file beside it, can only be an earlier attempt's (they commit only verified files).
-    const committed = previous?.committed ?? (ctx.info.attempt > 1 ? await committedSince(store, key, ctx.info.scheduledTimestampMs, previous?.total) : undefined);
+    const committed = previous?.committed ?? (ctx.info.attempt > 1 ? await committedSince(store, name, ctx.info.scheduledTimestampMs, previous?.total) : undefined);
     if (committed) {
-      const done = await inspectCommitted(store, key, committed);
+      const done = await inspectCommitted(store, name, committed);
       if (done) return { ...done, attempt: ctx.info.attempt };
     }
 
     // Resume only when the server gave a validator: If-Range then guarantees the same file.
-    let offset = await store.partialSize(key);
+    const partial = await store.resume(name, previous?.store);
     const validator = previous?.etag ?? previous?.lastModified;
-    if (offset > 0 && !validator) {
-      await store.discardPartial(key);
-      offset = 0;
-    }
+    if (partial.offset > 0 && !validator) await partial.restart();
+    let offset = partial.offset;
     await ensureFreeSpace((previous?.total ?? 0) - offset);
 
     let response;
@@ -97,15 +94,24 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
         signal: ctx.cancellationSignal,
       });
     } catch (err) {
-      if (ctx.cancellationSignal.aborted) throw cancelled(ctx.cancellationSignal);
-      if (err instanceof ForbiddenAddressError) throw failure(FailureType.ForbiddenDownloadAddress, err.message, false);
-      if (err instanceof NotHttpResponseError) throw failure(FailureType.NotHttpResponse, err.message, false);
+      if (ctx.cancellationSignal.aborted) {
+        await partial.discard();
+        throw cancelled(ctx.cancellationSignal);
+      }
+      if (err instanceof ForbiddenAddressError) {
+        await partial.discard();
+        throw failure(FailureType.ForbiddenDownloadAddress, err.message, false);
+      }
+      if (err instanceof NotHttpResponseError) {
+        await partial.discard();
+        throw failure(FailureType.NotHttpResponse, err.message, false);
+      }
       throw failure(FailureType.DownloadFailed, `request failed: ${errorMessage(err)}`, true);
     }
     const { status, headers, body } = response;
     const give = async (type: FailureType, message: string, retryable: boolean, discard: boolean) => {
       body.destroy();
-      if (discard) await store.discardPartial(key);
+      await (discard ? partial.discard() : partial.close());
       return failure(type, message, retryable);
     };
 
@@ -124,6 +130,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       metrics.downloadsResumed.inc();
     } else {
       // 200: the server ignored the range or the file changed (If-Range failed): start over.
+      if (offset > 0) await partial.restart();
       offset = 0;
       const length = Number(headers['content-length'] ?? NaN);
       total = Number.isFinite(length) ? length : undefined;
@@ -135,6 +142,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       await ensureFreeSpace((total ?? 0) - offset);
     } catch (err) {
       body.destroy();
+      await partial.close();
       throw err;
     }
 
@@ -144,66 +152,76 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       etag: headers.etag,
       lastModified: headers['last-modified'],
     };
+    let received = offset;
+    // The heartbeat says how far the file is (for people) and what the store holds for sure (for a retry).
+    const beat = () => ctx.heartbeat({ ...progress, bytes: received, store: partial.checkpoint() });
     // At once, not a second later: a worker killed early can then resume with the validator.
-    ctx.heartbeat(progress);
-    const meter = new FileDigest();
-    // The hash and header cover the whole file: feed it the bytes kept from earlier attempts first.
-    if (offset > 0) for await (const chunk of store.readPartial(key)) meter.absorb(chunk as Buffer);
+    beat();
 
     // Heartbeats carry progress (what a retry resumes from) and are how a cancellation reaches a
     // stalled download; the disk is checked as the file grows.
-    const beat = setInterval(() => {
-      ctx.heartbeat({ ...progress, bytes: meter.bytes });
+    const timer = setInterval(() => {
+      beat();
       void store.freeBytes().then((free) => {
         if (free !== undefined && free < deps.minFreeBytes) body.destroy(new StorageFull(free));
       }, () => undefined); // a failed check is only a missed check
     }, HEARTBEAT_EVERY_MS);
-    const writer = store.writePartial(key, offset > 0);
-    // A write that fails between two chunks ends the read loop below, instead of the process.
-    writer.on('error', (err) => body.destroy(err));
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
-        if (meter.bytes + chunk.length > deps.maxBytes) throw new TooLarge(`more than the ${deps.maxBytes} bytes allowed`);
-        meter.absorb(chunk);
-        if (!writer.write(chunk)) await once(writer, 'drain');
+        if (received + chunk.length > deps.maxBytes) throw new TooLarge(`more than the ${deps.maxBytes} bytes allowed`);
+        received += chunk.length;
+        await partial.write(chunk);
       }
     } catch (err) {
-      await close(writer);
+      body.destroy();
       if (ctx.cancellationSignal.aborted) {
-        await store.discardPartial(key);
+        await partial.discard();
         throw cancelled(ctx.cancellationSignal);
       }
       if (err instanceof TooLarge) throw await give(FailureType.DownloadTooLarge, err.message, false, true);
+      if (err instanceof WavFormatError) throw await notAWav(err);
+      await partial.close();
       if (err instanceof StorageFull) throw failure(FailureType.InsufficientStorage, err.message, true);
-      // The partial file holds every byte counted so far: the next attempt resumes from it.
-      throw failure(FailureType.DownloadFailed, `interrupted after ${meter.bytes} bytes: ${errorMessage(err)}`, true);
+      // The store keeps what it holds for sure: the next attempt resumes from there.
+      throw failure(FailureType.DownloadFailed, `interrupted after ${received} bytes: ${errorMessage(err)}`, true);
     } finally {
-      clearInterval(beat);
-      // What came over the network this attempt (the meter also counted the bytes kept from before).
-      metrics.downloadBytes.inc(meter.bytes - offset);
-      ctx.heartbeat({ ...progress, bytes: meter.bytes });
+      clearInterval(timer);
+      // What came over the network this attempt.
+      metrics.downloadBytes.inc(received - offset);
+      beat();
     }
-    await close(writer);
 
-    if (total !== undefined && meter.bytes !== total) {
+    if (total !== undefined && received !== total) {
       // Short: the next attempt resumes. Long: the file is not what was announced.
-      throw await give(FailureType.TruncatedDownload, `received ${meter.bytes} of ${total} bytes`, true, meter.bytes > total);
+      throw await give(FailureType.TruncatedDownload, `received ${received} of ${total} bytes`, true, received > total);
     }
+    let file;
     let wav;
     try {
-      wav = parseWavHeader(meter.head(), meter.bytes);
+      file = await partial.finish();
+      wav = parseWavHeader(file.head, file.bytes);
     } catch (err) {
-      if (!(err instanceof WavFormatError)) throw err;
-      await store.discardPartial(key);
-      throw err.problem === 'truncated'
-        ? failure(FailureType.TruncatedDownload, err.message, true)
-        : failure(FailureType.NotAWavFile, err.message, false);
+      if (err instanceof WavFormatError) throw await notAWav(err);
+      await partial.close();
+      throw failure(FailureType.DownloadFailed, `storing the file failed: ${errorMessage(err)}`, true);
     }
-    const sha256 = meter.sha256();
-    ctx.heartbeat({ ...progress, bytes: meter.bytes, committed: { bytes: meter.bytes, sha256 } });
-    const path = await store.commit(key);
-    ctx.log.info('wav downloaded', { path, bytes: meter.bytes, resumedFrom: offset });
-    return { ...describeFile(path, meter.bytes, sha256, wav), attempt: ctx.info.attempt, resumedFrom: offset };
+    const { bytes, sha256 } = file;
+    ctx.heartbeat({ ...progress, bytes, store: partial.checkpoint(), committed: { bytes, sha256 } });
+    let location;
+    try {
+      location = await partial.commit({ bytes, sha256, wav });
+    } catch (err) {
+      await partial.close();
+      throw failure(FailureType.DownloadFailed, `committing the file failed: ${errorMessage(err)}`, true);
+    }
+    ctx.log.info('wav downloaded', { location, bytes, resumedFrom: offset });
+    return { ...describeFile(location, bytes, sha256, wav), attempt: ctx.info.attempt, resumedFrom: offset };
+
+    /** A body that is no WAV file, or ends inside its header: nothing of it is kept. */
+    async function notAWav(err: WavFormatError) {
+      await partial.discard();
+      return err.problem === 'truncated' ? failure(FailureType.TruncatedDownload, err.message, true) : failure(FailureType.NotAWavFile, err.message, false);
+    }
   }
 
   /** Throws InsufficientStorage (retried later) unless `needed` bytes fit with the margin left over. */
@@ -216,21 +234,20 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
 }
 
 /** The committed file's size, if it was written since `sinceMs` and no partial file is beside it (and of `total` bytes, when known). */
-async function committedSince(store: WavStore, key: string, sinceMs: number, total: number | undefined): Promise<{ bytes: number } | undefined> {
-  if ((await store.partialSize(key)) > 0) return undefined;
-  const [bytes, written] = await Promise.all([store.committedSize(key), store.committedTime(key)]);
-  if (bytes === undefined || written === undefined || written < sinceMs) return undefined;
-  return total === undefined || total === bytes ? { bytes } : undefined;
+async function committedSince(store: WavStore, name: string, sinceMs: number, total: number | undefined): Promise<{ bytes: number } | undefined> {
+  if (await store.hasPartial(name)) return undefined;
+  const file = await store.committed(name);
+  if (!file || file.writtenAtMs < sinceMs) return undefined;
+  return total === undefined || total === file.bytes ? { bytes: file.bytes } : undefined;
 }
 
 /** The committed file, if it is the one an earlier attempt finished (same size, and hash when known). */
-async function inspectCommitted(store: WavStore, key: string, expected: { bytes: number; sha256?: string }) {
-  if ((await store.committedSize(key)) !== expected.bytes) return undefined;
-  const meter = new FileDigest();
-  for await (const chunk of store.readCommitted(key)) meter.absorb(chunk as Buffer);
-  const sha256 = meter.sha256();
+async function inspectCommitted(store: WavStore, name: string, expected: { bytes: number; sha256?: string }) {
+  const file = await store.committed(name);
+  if (file?.bytes !== expected.bytes) return undefined;
+  const { bytes, sha256, head } = await file.digest();
   if (expected.sha256 !== undefined && sha256 !== expected.sha256) return undefined;
-  return { ...describeFile(store.location(key), meter.bytes, sha256, parseWavHeader(meter.head(), meter.bytes)), resumedFrom: meter.bytes };
+  return { ...describeFile(store.location(name), bytes, sha256, parseWavHeader(head, bytes)), resumedFrom: bytes };
 }
 
 function describeFile(path: string, bytes: number, sha256: string, wav: WavInfo) {
@@ -243,46 +260,6 @@ class StorageFull extends Error {
   constructor(free: number) {
     super(`free disk fell to ${free} bytes during the download`);
   }
-}
-
-/** Counts and hashes a file's bytes and keeps its head, for the header check. */
-class FileDigest {
-  bytes = 0;
-  private readonly hash = createHash('sha256');
-  private readonly headChunks: Buffer[] = [];
-  private headBytes = 0;
-
-  absorb(chunk: Buffer): void {
-    this.bytes += chunk.length;
-    this.hash.update(chunk);
-    if (this.headBytes < WAV_HEADER_SCAN_BYTES) {
-      const slice = chunk.subarray(0, WAV_HEADER_SCAN_BYTES - this.headBytes);
-      this.headChunks.push(Buffer.from(slice));
-      this.headBytes += slice.length;
-    }
-  }
-
-  head(): Buffer {
-    return Buffer.concat(this.headChunks);
-  }
-
-  sha256(): string {
-    return this.hash.digest('hex');
-  }
-}
-
-/** Ends the stream so that everything written reaches the file, even after the source failed. */
-function close(writer: Writable): Promise<void> {
-  if (writer.writableFinished || writer.destroyed) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    writer.once('error', reject);
-    writer.end(() => resolve());
-  });
-}
-
-/** Conversion ids are validated upstream; this only guarantees a single path segment. */
-function fileStem(conversionId: string): string {
-  return conversionId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
 }
 
 /** The SDK reports an activity as cancelled only when it throws the cancellation itself. */

@@ -1,101 +1,63 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { WavInfo } from '../wav';
+import type { DigestSummary } from './digest';
 
 /**
- * Where downloads are written. The activity only speaks this interface, so an object store can
- * take the local directory's place (multipart upload for the partial file, then complete).
+ * Where downloads are written: a local directory (FileStore) or an S3-compatible bucket (S3Store).
+ * The download activity speaks only this interface. Files are addressed by `objectName(conversionId)`,
+ * never by a path taken from anywhere else.
  */
 export interface WavStore {
-  /** Bytes of the partial file kept from an earlier attempt (0 when none). */
-  partialSize(key: string): Promise<number>;
-  readPartial(key: string): Readable;
-  /** A stream that appends to (or, with `append` false, replaces) the partial file. */
-  writePartial(key: string, append: boolean): Writable;
-  discardPartial(key: string): Promise<void>;
-  /** Makes the partial file durable and visible under its final name; returns its location. */
-  commit(key: string): Promise<string>;
-  /** Size of the committed file, if there is one. */
-  committedSize(key: string): Promise<number | undefined>;
-  /** When the committed file's content was last written (ms since the epoch), if there is one. */
-  committedTime(key: string): Promise<number | undefined>;
-  readCommitted(key: string): Readable;
-  location(key: string): string;
-  /** Free bytes where the file is written, or undefined where that cannot be known. */
+  /** Where a conversion's file is kept, for people (a path, an `s3://` URL); nothing reads files through it. */
+  location(name: string): string;
+  /**
+   * Continues the partial file of `name` where an earlier attempt left it, or starts one. `saved` is
+   * the last `checkpoint()` of that attempt that reached a heartbeat (undefined when none did).
+   */
+  resume(name: string, saved: unknown): Promise<PartialWrite>;
+  /** Whether an unfinished partial file of `name` exists (an attempt that did not commit). */
+  hasPartial(name: string): Promise<boolean>;
+  /** The committed file of `name`, if there is one. */
+  committed(name: string): Promise<CommittedFile | undefined>;
+  /** How a client gets the committed file of `name` (undefined when there is none). */
+  access(name: string, options: { filename: string }): Promise<WavAccess | undefined>;
+  /** Free bytes where files are written; undefined where that cannot be known (object stores). */
   freeBytes(): Promise<number | undefined>;
 }
 
-/** The default store: `<dir>/<key>.wav`, written as `<dir>/<key>.wav.part` until complete. */
-export class LocalDirectoryStore implements WavStore {
-  constructor(private readonly dir: string) {}
-
-  location(key: string): string {
-    return join(this.dir, `${key}.wav`);
-  }
-
-  private part(key: string): string {
-    return `${this.location(key)}.part`;
-  }
-
-  async partialSize(key: string): Promise<number> {
-    return (await sizeOf(this.part(key))) ?? 0;
-  }
-
-  readPartial(key: string): Readable {
-    return createReadStream(this.part(key));
-  }
-
-  writePartial(key: string, append: boolean): Writable {
-    return createWriteStream(this.part(key), { flags: append ? 'a' : 'w' });
-  }
-
-  async discardPartial(key: string): Promise<void> {
-    await rm(this.part(key), { force: true });
-  }
-
-  async commit(key: string): Promise<string> {
-    const file = await open(this.part(key), 'r+');
-    try {
-      // On disk, not only in the page cache, before the rename makes it visible.
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(this.part(key), this.location(key));
-    return this.location(key);
-  }
-
-  committedSize(key: string): Promise<number | undefined> {
-    return sizeOf(this.location(key));
-  }
-
-  committedTime(key: string): Promise<number | undefined> {
-    // rename keeps the modification time: the last write to the partial file.
-    return stat(this.location(key)).then(
-      (s) => s.mtimeMs,
-      () => undefined,
-    );
-  }
-
-  readCommitted(key: string): Readable {
-    return createReadStream(this.location(key));
-  }
-
-  async freeBytes(): Promise<number | undefined> {
-    await mkdir(this.dir, { recursive: true });
-    const fs = await statfs(this.dir);
-    return fs.bavail * fs.bsize;
-  }
-
-  async prepare(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-  }
+export interface CommittedFile {
+  bytes: number;
+  /** When its content was written (ms since the epoch). */
+  writtenAtMs: number;
+  /** Its sha256 and head: hashed from the file, or from the record written when it was verified. */
+  digest(): Promise<DigestSummary>;
 }
 
-async function sizeOf(path: string): Promise<number | undefined> {
-  return stat(path).then(
-    (s) => s.size,
-    () => undefined,
-  );
+/** Streamed from this host's disk (with Range), or a URL the client is sent to. */
+export type WavAccess = { kind: 'file'; root: string; file: string } | { kind: 'url'; url: string };
+
+/** What the download verified, for the committed file's metadata. */
+export interface VerifiedWav {
+  bytes: number;
+  sha256: string;
+  wav: WavInfo;
+}
+
+/** One attempt's writing of a conversion's file. */
+export interface PartialWrite {
+  /** Bytes kept from earlier attempts: the body must continue at this offset. */
+  readonly offset: number;
+  /** Appends to the file; resolves when the chunk may be reused and more may be written. */
+  write(chunk: Buffer): Promise<void>;
+  /** Drops what was kept: the body starts over at its first byte. */
+  restart(): Promise<void>;
+  /** JSON for the heartbeat: what `resume` needs to continue from the bytes that are durable now. */
+  checkpoint(): unknown;
+  /** Flushes everything written: the whole file's size, sha256 and head. */
+  finish(): Promise<DigestSummary>;
+  /** After `finish` and the checks: makes the file visible under its name, all at once. Returns its location. */
+  commit(verified: VerifiedWav): Promise<string>;
+  /** Stops writing, keeping what is durable for a later attempt. */
+  close(): Promise<void>;
+  /** Stops writing and removes everything the partial file holds. */
+  discard(): Promise<void>;
 }

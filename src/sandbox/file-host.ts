@@ -73,6 +73,8 @@ export async function serveFile(req: Request, res: Response, file: ServedFile, s
 
 /** A client that goes away never drains the response: stop waiting when the connection closes. */
 function drainedOrClosed(res: Response): Promise<void> {
+  // Already gone (a client killed mid-body): 'close' has fired and will not fire again.
+  if (res.destroyed || res.closed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);

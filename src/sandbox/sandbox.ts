@@ -198,8 +198,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     // Silence until the client gives up (or close() ends the connection).
     if (fault - (scenario.fileErrors?.length ?? 0) < (scenario.stallBeforeHeaders ?? 0)) return;
     const attempt = ++task.fileAttempts;
-    task.bytesServed += await serveFile(req, res, task.file, scenario, attempt);
+    const file = task.file;
+    // The first request gets the original; every later one the replacement, however soon it comes
+    // after the cut (written before the first request is served, so it is ready by then).
     if (attempt === 1 && scenario.replaceFileAfterCut) task.file = await writeWav(task, 'replaced');
+    task.bytesServed += await serveFile(req, res, file, scenario, attempt);
   });
 
   // Out-of-process control, for the CLI and harnesses that do not share this process.

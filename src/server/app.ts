@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { StartOptions } from '../client';
+import type { WavStore } from '../download';
 import { CALLBACK_LIMIT_DEFAULTS } from '../config';
 import type { Logger } from '../logger';
 import { metricsHandler, Metrics } from '../metrics';
@@ -25,6 +26,8 @@ export interface AppDeps {
   apiToken?: string | undefined;
   /** Shared with an in-process worker (`npm start`) so one scrape sees both; else its own. */
   metrics?: Metrics | undefined;
+  /** Where `GET /v1/conversions/:id/wav` finds files (WAV_STORE); without one that route answers 503. */
+  store?: WavStore | undefined;
   /** Callbacks per conversion that may reach Temporal. Default: the configuration's defaults. */
   callbackLimit?: CallbackLimit | undefined;
 }

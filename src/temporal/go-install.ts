@@ -4,9 +4,10 @@ import { access, mkdir } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 
 /**
- * `go install` of Temporal's own Go programs (the CLI, the server, the UI server) into the project's
- * cache, for machines where no release archive is reachable. Go's progress (`go: downloading …`,
- * hundreds of lines) goes to a log file, not the terminal.
+ * Builds of the Go programs the project runs (the Temporal CLI, server and UI server, SeaweedFS)
+ * into its cache, for machines where no release archive is reachable. One line says what is built
+ * and roughly how long it takes; Go's progress (`go: downloading …`, hundreds of lines) goes to a
+ * log file, not the terminal.
  */
 export interface GoInstallOptions {
   /** Package paths with their version, all of one module (`go install` builds them together). */
@@ -24,25 +25,40 @@ export interface GoInstallOptions {
 
 /** Builds the packages; resolves with the build's wall time in seconds. */
 export async function goInstall(options: GoInstallOptions): Promise<number> {
+  return goBuild({ ...options, steps: [{ args: ['install', ...options.packages], env: { GOBIN: options.binDir } }] });
+}
+
+export interface GoBuildOptions extends Omit<GoInstallOptions, 'packages'> {
+  /** Go commands run one after the other (`go get`, `go build` in a module of one's own, …). */
+  steps: Array<{ args: string[]; cwd?: string; env?: NodeJS.ProcessEnv }>;
+}
+
+/**
+ * Runs Go commands that build something, saying once what is being built and roughly how long it
+ * takes; their output goes to the log file. Resolves with the wall time in seconds.
+ */
+export async function goBuild(options: GoBuildOptions): Promise<number> {
   const go = await findGo();
   if (!go) throw new Error(`cannot build ${options.what}: Go is not installed (https://go.dev/dl, or apt-get install golang)`);
   await mkdir(options.binDir, { recursive: true });
   await mkdir(dirname(options.logFile), { recursive: true });
-  options.log(`building ${options.what} with go install (${options.expected}, once; Go's output goes to ${options.logFile})`);
+  options.log(`building ${options.what} with Go (${options.expected}, once; Go's output goes to ${options.logFile})`);
   const started = Date.now();
   const out = createWriteStream(options.logFile, { flags: 'a' });
   await new Promise<void>((resolve) => out.once('open', () => resolve()));
-  out.write(`\n# ${new Date().toISOString()} go install ${options.packages.join(' ')}\n`);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(go, ['install', ...options.packages], { env: { ...process.env, GOBIN: options.binDir }, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.pipe(out, { end: false });
-      child.stderr.pipe(out, { end: false });
-      child.on('error', reject);
-      child.on('exit', (code) =>
-        code === 0 ? resolve() : reject(new Error(`go install of ${options.what} exited with ${code}; see ${options.logFile}`)),
-      );
-    });
+    for (const step of options.steps) {
+      out.write(`\n# ${new Date().toISOString()} go ${step.args.join(' ')}\n`);
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(go, step.args, { cwd: step.cwd, env: { ...process.env, ...step.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.pipe(out, { end: false });
+        child.stderr.pipe(out, { end: false });
+        child.on('error', reject);
+        child.on('exit', (code) =>
+          code === 0 ? resolve() : reject(new Error(`go ${step.args[0]} for ${options.what} exited with ${code}; see ${options.logFile}`)),
+        );
+      });
+    }
   } finally {
     await new Promise<void>((resolve) => out.end(() => resolve()));
   }

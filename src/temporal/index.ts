@@ -12,3 +12,5 @@ export { ServiceProcess } from './service-process';
 export { freePortBetween } from './free-port';
 export { setUpNamespace, registerSearchAttributes, type SetupReport } from './setup';
 export { startReadyCluster, DYNAMIC_CONFIG_FILE, type ReadyClusterOptions } from './ready-cluster';
+export { obtainSeaweedFs, SEAWEEDFS_MODULE, SEAWEEDFS_VERSION, type ObtainSeaweedFsOptions } from './seaweedfs-binary';
+export { startSeaweedFs, type SeaweedFs, type SeaweedFsOptions } from './seaweedfs-server';

@@ -3,17 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDownloadWav } from '../../src/activities/download';
-import { LocalDirectoryStore } from '../../src/download';
+import { FileStore, type WavStore } from '../../src/download';
 import { Metrics } from '../../src/metrics';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import type { DownloadResult } from '../../src/workflows';
+import { testS3Store } from '../support/s3';
 import { waitFor } from '../support/wait-for';
 
 /**
  * An attempt that committed the file and died before reporting it: the retry finds the file by its
  * last heartbeat (size and hash) and returns it without fetching a byte. The activity runs in the
- * SDK's activity environment, against the sandbox's real file host.
+ * SDK's activity environment, against the sandbox's real file host, into each store.
  */
 let sandbox: Sandbox;
 let dir: string;
@@ -26,61 +27,69 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('a retry returns the file an earlier attempt committed, without downloading again', async () => {
-  const { conversionId, downloadWav, url, done, heartbeats, requests, requestsAfterFirst } = await firstAttempt('committed');
+describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
+  let store: WavStore;
+  beforeAll(() => {
+    store = storeKind === 's3' ? testS3Store() : new FileStore(dir);
+  });
 
-  const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: heartbeats.at(-1) });
-  const again = await retry.run(downloadWav, { conversionId, url });
+  test('a retry returns the file an earlier attempt committed, without downloading again', async () => {
+    const { conversionId, downloadWav, url, done, heartbeats, requests, requestsAfterFirst } = await firstAttempt('committed');
 
-  expect(heartbeats.at(-1)).toMatchObject({ committed: { bytes: done.bytes, sha256: done.sha256 } });
-  expect(again).toMatchObject({ path: done.path, bytes: done.bytes, sha256: done.sha256, attempt: 2 });
-  expect(requests()).toBe(requestsAfterFirst);
-  expect(done.sha256).toBe(sandbox.tasks().find((t) => t.audioId === conversionId)?.file?.sha256);
-});
+    const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: heartbeats.at(-1) });
+    const again = await retry.run(downloadWav, { conversionId, url });
 
-/** A first attempt that downloads and commits a fresh file, with the heartbeats it sent. */
-async function firstAttempt(audioId: string) {
-  const provider = new ProviderClient({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
-  const { taskId } = await provider.submit({ audioId, callBackUrl: 'http://127.0.0.1:9/never' });
-  const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
-  const downloadWav = createDownloadWav({
-    store: new LocalDirectoryStore(dir),
-    addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host] },
-    maxBytes: 1024 ** 3,
-    minFreeBytes: 0,
-    connectTimeoutMs: 5_000,
-    idleTimeoutMs: 5_000,
-  }, new Metrics());
-  const env = new MockActivityEnvironment({ attempt: 1 });
-  const heartbeats: Array<{ committed?: unknown }> = [];
-  env.on('heartbeat', (details: { committed?: unknown }) => heartbeats.push(details));
-  const done: DownloadResult = await env.run(downloadWav, { conversionId: audioId, url });
-  const requests = () => sandbox.task(taskId)?.fileRequests;
-  return { conversionId: audioId, downloadWav, url, done, heartbeats, requests, requestsAfterFirst: requests() };
-}
+    expect(heartbeats.at(-1)).toMatchObject({ committed: { bytes: done.bytes, sha256: done.sha256 } });
+    expect(again).toMatchObject({ path: done.path, bytes: done.bytes, sha256: done.sha256, attempt: 2 });
+    expect(requests()).toBe(requestsAfterFirst);
+    expect(done.sha256).toBe(sandbox.tasks().find((t) => t.audioId === conversionId)?.file?.sha256);
+  });
 
-// Heartbeats are throttled and need Temporal: a worker that dies right after the commit (or during
-// an outage) may have sent only the heartbeat with the size and validator, or none at all.
-test.each([
-  ['predates the commit', (heartbeats: Array<{ committed?: unknown }>) => heartbeats.find((h) => !h.committed)],
-  ['never reached the server', () => undefined],
-])('a retry whose last heartbeat %s finds the file an earlier attempt committed', async (label, lastHeartbeat) => {
-  const first = await firstAttempt(`committed-${label.replace(/ /g, '-')}`);
-  const heartbeatDetails = lastHeartbeat(first.heartbeats);
+  /** A first attempt that downloads and commits a fresh file, with the heartbeats it sent. */
+  async function firstAttempt(name: string) {
+    const audioId = `${storeKind}-${name}`;
+    const provider = new ProviderClient({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
+    const { taskId } = await provider.submit({ audioId, callBackUrl: 'http://127.0.0.1:9/never' });
+    const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
+    const downloadWav = createDownloadWav({
+      store,
+      addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host] },
+      maxBytes: 1024 ** 3,
+      minFreeBytes: 0,
+      connectTimeoutMs: 5_000,
+      idleTimeoutMs: 5_000,
+    }, new Metrics());
+    const env = new MockActivityEnvironment({ attempt: 1 });
+    const heartbeats: Array<{ committed?: unknown }> = [];
+    env.on('heartbeat', (details: { committed?: unknown }) => heartbeats.push(details));
+    const done: DownloadResult = await env.run(downloadWav, { conversionId: audioId, url });
+    const requests = () => sandbox.task(taskId)?.fileRequests;
+    return { conversionId: audioId, downloadWav, url, done, heartbeats, requests, requestsAfterFirst: requests() };
+  }
 
-  const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails, scheduledTimestampMs: Date.now() - 60_000 });
-  const again = await retry.run(first.downloadWav, { conversionId: first.conversionId, url: first.url });
+  // Heartbeats are throttled and need Temporal: a worker that dies right after the commit (or during
+  // an outage) may have sent only the heartbeat with the size and validator, or none at all.
+  test.each([
+    ['predates the commit', (heartbeats: Array<{ committed?: unknown }>) => heartbeats.find((h) => !h.committed)],
+    ['never reached the server', () => undefined],
+  ])('a retry whose last heartbeat %s finds the file an earlier attempt committed', async (label, lastHeartbeat) => {
+    const first = await firstAttempt(`committed-${label.replace(/ /g, '-')}`);
+    const heartbeatDetails = lastHeartbeat(first.heartbeats);
 
-  expect(again).toMatchObject({ path: first.done.path, bytes: first.done.bytes, sha256: first.done.sha256, attempt: 2 });
-  expect(first.requests()).toBe(first.requestsAfterFirst);
-});
+    const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails, scheduledTimestampMs: Date.now() - 60_000 });
+    const again = await retry.run(first.downloadWav, { conversionId: first.conversionId, url: first.url });
 
-test('a file committed before the activity was scheduled (an earlier run of the conversion) is downloaded again', async () => {
-  const first = await firstAttempt('committed-stale');
+    expect(again).toMatchObject({ path: first.done.path, bytes: first.done.bytes, sha256: first.done.sha256, attempt: 2 });
+    expect(first.requests()).toBe(first.requestsAfterFirst);
+  });
 
-  const retry = new MockActivityEnvironment({ attempt: 2, scheduledTimestampMs: Date.now() + 1 });
-  const again = await retry.run(first.downloadWav, { conversionId: first.conversionId, url: first.url });
+  test('a file committed before the activity was scheduled (an earlier run of the conversion) is downloaded again', async () => {
+    const first = await firstAttempt('committed-stale');
 
-  expect(again).toMatchObject({ bytes: first.done.bytes, sha256: first.done.sha256, resumedFrom: 0 });
-  expect(first.requests()).toBe((first.requestsAfterFirst ?? 0) + 1);
+    const retry = new MockActivityEnvironment({ attempt: 2, scheduledTimestampMs: Date.now() + 1 });
+    const again = await retry.run(first.downloadWav, { conversionId: first.conversionId, url: first.url });
+
+    expect(again).toMatchObject({ bytes: first.done.bytes, sha256: first.done.sha256, resumedFrom: 0 });
+    expect(first.requests()).toBe((first.requestsAfterFirst ?? 0) + 1);
+  });
 });

@@ -2,30 +2,47 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../src/download';
+import { freePort, obtainSeaweedFs, obtainTemporalCli, startDevServer, startSeaweedFs, type DevServer, type SeaweedFs } from '../../src/temporal';
 import { workflowInterceptorModules } from '../../src/worker';
 
 declare global {
   var wavflowTemporal: DevServer | undefined;
+  var wavflowSeaweedFs: SeaweedFs | undefined;
 }
 
-/** One real Temporal dev server (in memory) and one workflow bundle for the whole integration run. */
+/** The bucket every S3 test stack writes into, each under a prefix of its own. */
+const TEST_BUCKET = 'wavflow-tests';
+
+/**
+ * One real Temporal dev server (in memory), one SeaweedFS server (the S3 store's tests) and one
+ * workflow bundle for the whole integration run.
+ */
 export default async function globalSetup(): Promise<void> {
   const projectDir = resolve(__dirname, '../..');
   const log = (message: string) => console.log(`[test setup] ${message}`);
   const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log });
+  const weedPath = await obtainSeaweedFs({ projectDir, explicitPath: process.env.SEAWEEDFS_PATH, log });
   const [port, uiPort] = [await freePort(), await freePort()];
-  const [server, bundle] = await Promise.all([
+  const [server, bundle, seaweed] = await Promise.all([
     // With its Web UI: the browser test looks at conversions the way an operator does.
     startDevServer({ cliPath, port, uiPort, namespace: 'default', log: () => {} }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules, logger: quietLogger }),
+    startSeaweedFs({ binPath: weedPath, log: () => {} }),
   ]);
+  globalThis.wavflowSeaweedFs = seaweed;
+  await createS3Client({ endpoint: seaweed.endpoint, credentials: seaweed.credentials }).send(new CreateBucketCommand({ Bucket: TEST_BUCKET }));
   const bundlePath = join(tmpdir(), `wavflow-workflows-${process.pid}.js`);
   await writeFile(bundlePath, bundle.code);
   globalThis.wavflowTemporal = server;
   process.env.WAVFLOW_TEST_TEMPORAL_ADDRESS = server.address;
   process.env.WAVFLOW_TEST_TEMPORAL_UI_URL = server.uiUrl;
   process.env.WAVFLOW_TEST_WORKFLOW_BUNDLE = bundlePath;
+  process.env.WAVFLOW_TEST_S3_ENDPOINT = seaweed.endpoint;
+  process.env.WAVFLOW_TEST_S3_ACCESS_KEY = seaweed.credentials.accessKeyId;
+  process.env.WAVFLOW_TEST_S3_SECRET_KEY = seaweed.credentials.secretAccessKey;
+  process.env.WAVFLOW_TEST_S3_BUCKET = TEST_BUCKET;
 }
 
 const noop = () => {};

@@ -7,7 +7,9 @@ import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { startConversion, type StartConversionRequest, type StartOptions } from '../../src/client';
 import type { ConversionInput } from '../../src/workflows';
-import { LocalDirectoryStore } from '../../src/download';
+import { readdir } from 'node:fs/promises';
+import { FileStore, objectName, S3Store, type WavStore } from '../../src/download';
+import { objectsUnder, testS3Store, uploadsUnder } from './s3';
 import { Metrics } from '../../src/metrics';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
@@ -20,11 +22,20 @@ export interface TestStack {
   sandbox: Sandbox;
   server: RunningServer;
   taskQueue: string;
+  /** The file store's directory (the S3 store's stacks have one too, unused). */
   outputDir: string;
+  store: WavStore;
   callbackSecret: string;
   /** What the stack's app and worker counted (one registry, as in `npm start`). */
   metrics: Metrics;
   start(request: StartConversionRequest, options?: Partial<StartOptions>): ReturnType<typeof startConversion>;
+  /**
+   * What the store holds for a conversion besides its committed file: `.part` files, or multipart
+   * uploads and objects other than the WAV and its verified record. Empty after any ending.
+   */
+  leftovers(conversionId: string): Promise<string[]>;
+  /** Everything the store holds under a conversion's name (committed file included). */
+  holdings(conversionId: string): Promise<string[]>;
   /** Stops the worker alone: the API keeps answering, with no worker polling the task queue. */
   stopWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -40,6 +51,8 @@ export interface StackOptions {
   /** Another Temporal server than the shared one (a test that stops and restarts it). */
   temporalAddress?: string;
   apiToken?: string;
+  /** Where downloads go: a local directory (default) or the shared SeaweedFS server. */
+  store?: 'file' | 's3';
   /** More `host:port` pairs downloads may reach besides the sandbox's. */
   allowedHosts?: string[];
   /** The receiver's callback budget per conversion (default: the configuration's). */
@@ -75,6 +88,7 @@ export async function startStack(
   // Laid out like the default WAV_OUTPUT_DIR (.data/wav): a dot directory on the path.
   const outputRoot = await mkdtemp(join(tmpdir(), 'wavflow-test-wav-'));
   const outputDir = join(outputRoot, '.data', 'wav');
+  const store = stackOptions.store === 's3' ? testS3Store() : new FileStore(outputDir);
   const logger = pino({ level: 'silent' });
   const metrics = new Metrics();
   const startOptions = { taskQueue, defaultPollIntervalSeconds: 60, startedBy: 'test', input, eagerStart: stackOptions.eagerStart };
@@ -89,6 +103,7 @@ export async function startStack(
       webhook: sandboxOptions.webhookHmacKey ? { hmacKey: sandboxOptions.webhookHmacKey, replayWindowSeconds: 300 } : undefined,
       apiToken: stackOptions.apiToken,
       metrics,
+      store,
       callbackLimit: stackOptions.callbackLimit,
     }),
     0,
@@ -105,7 +120,7 @@ export async function startStack(
       publicBaseUrl: server.url,
       callbackSecret,
       download: {
-        store: new LocalDirectoryStore(outputDir),
+        store,
         // The sandbox is addressed as `localhost:<its port>`: allowed by name and port, while
         // other ports on this host and literal internal addresses (a redirect to 127.0.0.1 or
         // 169.254.169.254) stay forbidden.
@@ -133,15 +148,22 @@ export async function startStack(
     server,
     taskQueue,
     outputDir,
+    store,
     callbackSecret,
     metrics,
+    holdings: (conversionId) => holdings(store, conversionId),
+    leftovers: async (conversionId) => {
+      const name = objectName(conversionId);
+      const committed = store instanceof S3Store ? [store.key(name), store.recordKey(name)] : [`${name}.wav`];
+      return (await holdings(store, conversionId)).filter((k) => !committed.includes(k));
+    },
     start: (request, options = {}) => startConversion(client, request, { ...startOptions, ...options }),
     stopWorker: async () => {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     },
     stop: async () => {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await nativeConnection.close();
       await server.close();
@@ -150,6 +172,17 @@ export async function startStack(
       await rm(outputRoot, { recursive: true, force: true });
     },
   };
+}
+
+async function holdings(store: WavStore, conversionId: string): Promise<string[]> {
+  const name = objectName(conversionId);
+  if (store instanceof S3Store) {
+    const key = store.key(name);
+    const [objects, uploads] = await Promise.all([objectsUnder(store), uploadsUnder(store)]);
+    return [...objects.filter((k) => k === key || k === store.recordKey(name) || k === store.tailKey(name)), ...uploads.filter((k) => k === key).map((k) => `upload ${k}`)];
+  }
+  const dir = (store as FileStore).dir;
+  return (await readdir(dir).catch(() => [] as string[])).filter((f) => f === `${name}.wav` || f === `${name}.wav.part`);
 }
 
 /** A unique source id per test, so conversions never collide across tests or runs. */

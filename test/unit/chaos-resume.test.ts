@@ -49,3 +49,8 @@ describe('what the attempt before the last one had stored, from the history', ()
     expect(storedBeforeLastAttempt([scheduled(25, 'downloadWav'), started(26, 25)])).toBeUndefined();
   });
 });
+
+test("a store that resumes only at whole parts (a bucket's slack) may start a small file over", () => {
+  expect(startedOver({ fileBytes: 246_828, bytesServed: 444_290, resumedFrom: 0, storedBefore: 197_462, slackBytes: 8 * 1024 ** 2 })).toBe(false);
+  expect(startedOver({ fileBytes: 20 * 1024 ** 2, bytesServed: 31 * 1024 ** 2, resumedFrom: 0, storedBefore: 12 * 1024 ** 2, slackBytes: 8 * 1024 ** 2 })).toBe(true);
+});
