@@ -21,7 +21,7 @@ export interface FaultTargets {
 }
 
 /** One process fault, carried out to the end (the process is back) before the next one. */
-export async function carryOut(event: FaultEvent, t: FaultTargets): Promise<{ settledWhileDown?: number; failoverSeconds?: number }> {
+export async function carryOut(event: FaultEvent, t: FaultTargets): Promise<{ settledWhileDown?: number; failoverSeconds?: number; shardsMoved?: number }> {
   if (isClusterFault(event)) {
     if (!t.cluster) throw new Error(`a ${event.kind} needs the cluster (npm run chaos -- --cluster)`);
     return carryOutClusterFault(event, { ...t.cluster, counts: t.counts, say: (m) => t.say(m), sleep: (ms) => t.sleep(ms), until: (what, check, ms) => t.until(what, check, ms) });

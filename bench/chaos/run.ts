@@ -56,6 +56,7 @@ export interface FaultLogEntry extends FaultEvent {
   /** history-node-kill: conversions that finished while the node was dead, and how long its shards took to move. */
   settledWhileDown?: number;
   failoverSeconds?: number;
+  shardsMoved?: number;
 }
 
 export interface ChaosRun {

@@ -62,6 +62,8 @@ export interface TemporalCluster {
   waitReady(timeoutMs?: number): Promise<void>;
   /** Whether every history shard answers now, through the frontend (after a node's death: whether its shards have moved). */
   servesAllShards(): Promise<boolean>;
+  /** How many history shards each history node owns, by the shard records in the database (the last node to acquire a shard). */
+  shardOwners(): Promise<Map<ServiceProcess, number>>;
   /** Starts every Temporal service that is not running (after a kill), and waits until the cluster is ready. */
   startServices(): Promise<void>;
   /** SIGKILL to every Temporal service at once. */
@@ -195,6 +197,16 @@ export async function startCluster(options: ClusterOptions): Promise<TemporalClu
       connectionOptions,
       waitReady,
       servesAllShards: async () => answers(await connectionOptions()).catch(() => false),
+      shardOwners: async () => {
+        // A shard's record names its owner as "<broadcast address>:<gRPC port>-<shard>-<uuid>".
+        const rows = await postgres.query('temporal', "select encode(data, 'escape') from shards");
+        const owners = new Map<ServiceProcess, number>();
+        for (const name of names.filter((n) => n.startsWith('history-'))) {
+          const identity = `${LOOPBACK}:${portsOf.get(name)!.grpcPort}-`;
+          owners.set(services.get(name)!, rows.filter((row) => row.includes(identity)).length);
+        }
+        return owners;
+      },
       startServices: async () => {
         for (const service of services.values()) if (!service.running) service.start();
         await waitReady();
@@ -328,7 +340,9 @@ async function clientTls(tls: ClusterTls): Promise<NonNullable<ConnectionOptions
  * and for matching (a task queue's description), in the system namespace.
  */
 async function answers(options: ConnectionOptions): Promise<boolean> {
-  const connection = await Connection.connect({ ...options, connectTimeout: 5_000 });
+  // No retrying interceptor: a probe answers now or not at all, and leaves no retry timer behind
+  // to fire on the closed connection (which throws where nothing can catch it).
+  const connection = await Connection.connect({ ...options, connectTimeout: 5_000, interceptors: [] });
   try {
     const namespace = 'temporal-system';
     const describe = () =>

@@ -34,6 +34,8 @@ export interface Postgres {
   stopImmediately(): Promise<void>;
   /** Fast shutdown (SIGINT): open transactions are rolled back, then a checkpoint. */
   stop(): Promise<void>;
+  /** One SQL statement through psql, as the superuser; its rows, one per line, fields split by `|`. */
+  query(database: string, sql: string): Promise<string[]>;
 }
 
 /**
@@ -79,6 +81,10 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
     process,
     start,
     stop: () => process.stop(60_000),
+    query: async (database, sql) => {
+      const output = await run(join(bin, 'psql'), ['-At', '-h', '127.0.0.1', '-p', String(port), '-U', options.user, '-d', database, '-c', sql], {}, { PGPASSWORD: options.password });
+      return output.split('\n').filter(Boolean);
+    },
     stopImmediately: async () => {
       const exited = process.expectExit();
       await run(join(bin, 'pg_ctl'), ['-D', options.dataDir, 'stop', '-m', 'immediate', '-w'], runAs);
@@ -156,9 +162,9 @@ async function pgVersion(bin: string): Promise<string> {
   return (await run(join(bin, 'postgres'), ['--version'])).replace(/^postgres \(PostgreSQL\)\s*/, '').trim();
 }
 
-function run(command: string, args: string[], runAs: RunAs = {}): Promise<string> {
+function run(command: string, args: string[], runAs: RunAs = {}, env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { ...runAs, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(command, args, { ...runAs, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${command} ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
       else resolve(stdout);
     });

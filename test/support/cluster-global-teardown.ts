@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 
 /** Stops every process of the cluster; its directory (database, logs) is kept with WAVFLOW_KEEP_CLUSTER=1. */
 export default async function clusterGlobalTeardown(): Promise<void> {
+  await globalThis.wavflowSeaweedFs?.stop();
   const running = globalThis.wavflowCluster;
   if (!running) return;
   const crashes = running.cluster.crashes();
