@@ -4,14 +4,7 @@ import { ForbiddenAddressError, NotHttpResponseError, objectName, safeGet, type 
 import { FailureType } from '../failures';
 import type { Metrics } from '../metrics';
 import { parseWavHeader, WavFormatError, type WavInfo } from '../wav';
-import type { DownloadResult } from '../workflows';
-
-export interface DownloadInput {
-  conversionId: string;
-  url: string;
-  /** The provider's task id, for log lines (absent in histories recorded before it was added). */
-  wavTaskId?: string;
-}
+import type { DownloadInput, DownloadResult } from './types';
 
 export interface DownloadDeps {
   store: WavStore;

@@ -1,4 +1,5 @@
 import { FailureType } from '../failures';
+import type { DownloadResult } from '../activities/types';
 import type { ProviderCallback } from '../provider/types';
 import { interpretCallback, type Answer } from './answers';
 import { checkCarried } from './carried-status';
@@ -12,7 +13,6 @@ import {
   type ConversionInput,
   type ConversionResult,
   type ConversionStatus,
-  type DownloadResult,
   type IgnoredCallback,
   type MalformedCallback,
   type Phase,

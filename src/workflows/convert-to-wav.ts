@@ -119,7 +119,9 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   const poll = async (wavTaskId: string): Promise<Answer> => {
     conversion.onPollStarted();
     try {
-      return interpretRecord(await pollConversion({ wavTaskId }));
+      const answer = interpretRecord(await pollConversion({ wavTaskId }));
+      conversionMetrics.polled(answer.kind);
+      return answer;
     } catch (err) {
       if (isCancellation(err)) throw err;
       if (isFatalPollFailure(applicationFailureType(err))) failWith(FailureType.ProviderUnavailable)(err);

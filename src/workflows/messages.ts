@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, type Sinks } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { DownloadResult } from '../activities/types';
 import type { ProviderCallback } from '../provider/types';
 
 /** The one definition of every message a conversion understands; server, client and CLI import these. */
@@ -48,21 +49,6 @@ export const DEFAULT_DOWNLOAD_HEARTBEAT_TIMEOUT_MS = 30_000;
 export const DEFAULT_PROVIDER_CALL_TIMEOUT_MS = 60_000;
 /** A URL that keeps expiring is refreshed through record-info at most this many times. */
 export const MAX_URL_REFRESHES = 3;
-
-export interface DownloadResult {
-  path: string;
-  bytes: number;
-  sha256: string;
-  audioFormat: number;
-  sampleRate: number;
-  channels: number;
-  bitsPerSample: number;
-  durationSeconds: number;
-  /** The activity attempt that produced the file (1 = first try). */
-  attempt: number;
-  /** Bytes kept from earlier attempts (0 when the last attempt fetched everything). */
-  resumedFrom: number;
-}
 
 export interface ConversionResult extends DownloadResult {
   wavTaskId: string;
@@ -156,6 +142,8 @@ export interface ConversionSinks extends Sinks {
     callbackIgnored(reason: IgnoredCallback['reason']): void;
     /** A signal that could not be read as a callback (it is kept as a malformed one). */
     malformedSignal(): void;
+    /** What a record-info poll answered, as the conversion read it (failed calls are counted by the activity). */
+    polled(answer: 'pending' | 'success' | 'failure'): void;
   };
 }
 

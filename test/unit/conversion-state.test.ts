@@ -11,7 +11,7 @@ import {
   type ConversionObserver,
   type WaitSettings,
 } from '../../src/workflows/conversion-state';
-import type { DownloadResult } from '../../src/workflows/messages';
+import type { DownloadResult } from '../../src/activities';
 
 const START = Date.parse('2026-11-30T10:00:00.000Z');
 const TASK = 'wav-task-1';
