@@ -15,6 +15,7 @@ import { createApp, listen } from './server';
 import { appOptions, connectClient, connectWorker, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from './services';
 import { connectWithRetry, obtainTemporalCli } from './temporal';
 import { configTable } from './config-table';
+import { failureTable } from './failure-table';
 import { listConversions } from './list-conversions';
 import { createWorker } from './worker';
 import { PHASES, type Phase } from './workflows';
@@ -249,6 +250,11 @@ program
   .command('config-table')
   .description("print the configuration table (the README's copy is checked against it)")
   .action(() => console.log(configTable()));
+
+program
+  .command('failure-table')
+  .description("print the table of failure types (the README's copy is checked against it)")
+  .action(() => console.log(failureTable()));
 
 program
   .command('dev')

@@ -2,7 +2,7 @@
  * The provider's answers after normalization: one shape whatever variant of the wire format
  * (section 7 of the contract) they arrived in. Plain data, safe to pass to workflow code.
  */
-export type ProviderVariant = 'sunoapi' | 'kie';
+export type { ProviderVariant } from '../failures';
 
 /** A callback body, normalized. `code` is the body's code, not the HTTP status. */
 export interface ProviderCallback {

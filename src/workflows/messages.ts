@@ -47,6 +47,13 @@ export const DEFAULT_DEADLINE_MS = 60 * 60_000;
 export const DEFAULT_HISTORY_EVENT_LIMIT = 5_000;
 export const DEFAULT_DOWNLOAD_HEARTBEAT_TIMEOUT_MS = 30_000;
 export const DEFAULT_PROVIDER_CALL_TIMEOUT_MS = 60_000;
+/**
+ * The backoff of provider calls: 2 s, doubling, at most 2 min. The workflow's retry policy applies
+ * it to calls that fail without a delay of their own (a timeout, a lost worker); a provider refusal
+ * (rate limit, outage) brings its own delay, jittered, from PROVIDER_RETRY_BASE_MS and
+ * PROVIDER_RETRY_MAX_MS, whose defaults these are.
+ */
+export const PROVIDER_BACKOFF = { initialMs: 2_000, maximumMs: 120_000 } as const;
 /** A URL that keeps expiring is refreshed through record-info at most this many times. */
 export const MAX_URL_REFRESHES = 3;
 
