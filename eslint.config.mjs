@@ -51,7 +51,7 @@ function workflowSandboxRules() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.temporal/**', '.data/**', 'coverage/**', '*.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', '.temporal/**', '.data/**', 'coverage/**', '.stryker-tmp/**', 'reports/**', '*.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -73,7 +73,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-undef': 'off' },
   },
   {
-    files: ['eslint.config.mjs'],
+    files: ['eslint.config.mjs', 'stryker.config.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );
