@@ -29,14 +29,8 @@ export default {
   testRunner: 'jest',
   jest: {
     projectType: 'custom',
-    // The unit tests of that code only: the integration project needs a Temporal server.
-    config: {
-      testEnvironment: 'node',
-      transform: { '^.+\\.ts$': ['@swc/jest'] },
-      testMatch: [
-        '<rootDir>/test/unit/{failures,provider-failure,activity-errors,provider-errors,provider-schemas,signature,answers,conversion-state,conversion-input,signals,phase-query,config}.test.ts',
-      ],
-    },
+    // The unit tests of that code only: jest.config.js's integration project starts a Temporal server.
+    configFile: 'jest.mutation.config.js',
     enableFindRelatedTests: false,
   },
   coverageAnalysis: 'perTest',
