@@ -21,6 +21,8 @@ export interface SandboxTask {
   errorCode?: number;
   errorMessage?: string;
   file?: ServedFile;
+  /** What the file becomes after its first request (scenario `replaceFileAfterCut`). */
+  replacement?: ServedFile;
   /** Requests for the file, whole or ranged, expired URLs included. */
   fileRequests: number;
   /** Body bytes sent for the file, over all requests. */
