@@ -17,6 +17,7 @@ import { connectWithRetry, obtainServerBinaries, obtainTemporalCli } from './tem
 import { runCluster } from './cli-cluster';
 import { runSetup } from './cli-setup';
 import { configTable } from './config-table';
+import { failureTable } from './failure-table';
 import { listConversions } from './list-conversions';
 import { createWorker } from './worker';
 import { PHASES, type Phase } from './workflows';
@@ -297,6 +298,11 @@ program
   .command('config-table')
   .description("print the configuration table (the README's copy is checked against it)")
   .action(() => console.log(configTable()));
+
+program
+  .command('failure-table')
+  .description("print the table of failure types (the README's copy is checked against it)")
+  .action(() => console.log(failureTable()));
 
 program
   .command('dev')

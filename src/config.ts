@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseStoreUrl } from './download/store-url';
 import { resolveTemporalConnection, TemporalConfigError, type TemporalConnectionConfig } from './temporal/connection';
 import { DEADLINE_MS, POLL_INTERVAL_MS, secondsWithin } from './workflows/input';
+import { PROVIDER_BACKOFF } from './workflows/messages';
 
 /**
  * Every environment variable wavflow reads, validated once at start. The README's configuration
@@ -65,7 +66,8 @@ export const configSchema = z.object({
   CALLBACK_LIMIT_REFILL_SECONDS: z.coerce.number().positive().default(CALLBACK_LIMIT_DEFAULTS.refillSeconds).describe('After the burst, one more callback per conversion every this many seconds.'),
   PROVIDER_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one provider API request.'),
   PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2).describe('Provider calls (submit, poll) per second across all workers: 2/s is the documented 20 per 10 s.'),
-  PROVIDER_RETRY_BASE_MS: positiveInt.default(2000).describe('First delay before retrying a rate-limited or failed provider call; doubles per attempt (max 2 min), with jitter.'),
+  PROVIDER_RETRY_BASE_MS: positiveInt.default(PROVIDER_BACKOFF.initialMs).describe('First delay before retrying a provider call the provider refused for now (rate limit, outage); doubles per attempt up to PROVIDER_RETRY_MAX_MS, jittered over its upper half. A call that timed out is retried on the workflow\'s fixed schedule: 2 s, doubling, at most 2 min.'),
+  PROVIDER_RETRY_MAX_MS: positiveInt.default(PROVIDER_BACKOFF.maximumMs).describe('Longest delay before retrying a provider call the provider refused for now.'),
   CONFIRM_CALLBACKS: bool.default(true).describe('Confirm each callback with one record-info call: a success downloads the URL record-info gives, a failure stands only when record-info agrees.'),
 
   POLL_INTERVAL_SECONDS: z.coerce.number().pipe(secondsWithin(POLL_INTERVAL_MS)).default(30).describe('Default record-info poll interval while no callback has answered (5 to 3600: the provider allows 20 requests per 10 s for all conversions together).'),

@@ -152,7 +152,7 @@ export async function workerOptions(
         connectTimeoutMs: config.DOWNLOAD_CONNECT_TIMEOUT_MS,
         idleTimeoutMs: config.DOWNLOAD_IDLE_TIMEOUT_MS,
       },
-      retryBackoff: { baseMs: config.PROVIDER_RETRY_BASE_MS, maxMs: 120_000 },
+      retryBackoff: { baseMs: config.PROVIDER_RETRY_BASE_MS, maxMs: config.PROVIDER_RETRY_MAX_MS },
     },
   };
 }
