@@ -1,5 +1,6 @@
 import { loadConfig } from '../src/config';
 import { workerTuning } from '../src/worker';
+import { benchTemporalKind } from './bench-temporal';
 import { readCostBaseline } from './cost-baseline';
 import { costKeys, costSizes } from './cost';
 import { costPhase } from './cost-phase';
@@ -16,7 +17,8 @@ import { round, say, table } from './support';
  * `npm run bench`: the pipeline against the engine's own limit, each figure next to its baseline
  * from the same run, on one in-memory dev server: start API vs raw starts, reaction latency
  * (callback vs poll-only), throughput vs a do-nothing workflow of the same shape, worker memory
- * with 10,000 conversions waiting. Prints a table, then one JSON line. The WORKER_* variables of
+ * with 10,000 conversions waiting. BENCH_TEMPORAL=cluster runs it all against the project's cluster
+ * harness instead. Prints a table, then one JSON line. The WORKER_* variables of
  * src/config.ts tune the workers; BENCH_* resize the run (see bench/README.md).
  */
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -116,7 +118,8 @@ function print({ start, reaction, throughput, memory, cost, totalSeconds }: Repo
     ...(costFigures.callbackActionsGoalMet !== undefined ? { callbackActions: costFigures.callbackActionsGoalMet } : {}),
   };
 
-  console.log(`\nnpm run bench — one dev server (in memory), sandbox, HTTP server and a worker per phase, each its own process; ${totalSeconds} s\n`);
+  const temporal = benchTemporalKind() === 'cluster' ? 'the Temporal cluster harness (PostgreSQL, 5 Temporal processes)' : 'one dev server (in memory)';
+  console.log(`\nnpm run bench — ${temporal}, sandbox, HTTP server and a worker per phase, each its own process; ${totalSeconds} s\n`);
   console.log(
     table([
       ['figure', 'wavflow', 'baseline (same run)', 'ratio', 'goal', ''],
@@ -154,6 +157,7 @@ function print({ start, reaction, throughput, memory, cost, totalSeconds }: Repo
   console.log(download ? `downloadRatioVsNodeLoop ${download.ratio} from bench:download of ${download.at}` : 'downloadRatioVsNodeLoop: no bench:download result with it yet (see bench/README.md)');
   console.log(
     JSON.stringify({
+      temporal: benchTemporalKind(),
       ...figures,
       actionsPerConversion: costFigures.actionsPerConversion,
       eventsPerConversion: costFigures.eventsPerConversion,

@@ -173,6 +173,7 @@ export function conversionSinks(metrics: Metrics): InjectedSinks<ConversionSinks
       ended: { fn: (_info, outcome, failureType) => void metrics.conversions.inc({ outcome, failure_type: failureType ?? '' }), callDuringReplay: false },
       callbackIgnored: { fn: (_info, reason) => void metrics.callbacks.inc({ outcome: IGNORED_AS[reason] }), callDuringReplay: false },
       malformedSignal: { fn: () => void metrics.callbacks.inc({ outcome: 'malformed' }), callDuringReplay: false },
+      polled: { fn: (_info, answer) => void metrics.polls.inc({ answer }), callDuringReplay: false },
     },
   };
 }

@@ -1,0 +1,44 @@
+import type { ProviderRecord, SubmitResult } from '../provider';
+
+/**
+ * What each activity takes and returns: plain data, recorded in the workflow's history. The
+ * workflow imports these as types only, so workflow code never loads activity code.
+ */
+
+export interface SubmitInput {
+  conversionId: string;
+  taskId?: string | undefined;
+  audioId?: string | undefined;
+}
+
+/** submitConversion returns the provider's answer as it is. */
+export type { SubmitResult };
+
+export interface PollInput {
+  wavTaskId: string;
+}
+
+/** pollConversion returns record-info's `data`, normalized. */
+export type { ProviderRecord };
+
+export interface DownloadInput {
+  conversionId: string;
+  url: string;
+  /** The provider's task id, for log lines (absent in histories recorded before it was added). */
+  wavTaskId?: string;
+}
+
+export interface DownloadResult {
+  path: string;
+  bytes: number;
+  sha256: string;
+  audioFormat: number;
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
+  durationSeconds: number;
+  /** The activity attempt that produced the file (1 = first try). */
+  attempt: number;
+  /** Bytes kept from earlier attempts (0 when the last attempt fetched everything). */
+  resumedFrom: number;
+}
