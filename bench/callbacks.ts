@@ -7,10 +7,9 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { startConversion } from '../src/client';
 import { callbackSignature } from '../src/provider';
 import { freePort, obtainTemporalCli, startDevServer } from '../src/temporal';
-import type { ServerProcessConfig } from './server-process';
+import type { ServerProcessConfig } from './processes/server';
 import { providerCallbackSignal } from '../src/workflows';
-import { measure, type Round } from './measure';
-import { cpuSeconds, forkChild, median, projectDir, quantile, say, stopChild } from './support';
+import { Cleanup, cpuSeconds, forkChild, measure, median, projectDir, quantile, say, stopChild, type Round } from './support';
 
 /**
  * `npm run bench:callbacks`: the receiver (HTTP → verify → validate → signal → 200) against raw
@@ -31,13 +30,18 @@ const round = (call: (i: number) => Promise<void>) => measure(call, REQUESTS, CO
 async function main(): Promise<void> {
   const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
   const port = await freePort();
+  const cleanup = new Cleanup();
+  cleanup.closeOnSignals();
   const temporal = await startDevServer({ cliPath, port, uiPort: null, namespace: 'default', log: say });
+  cleanup.add(() => temporal.stop());
   const connection = await Connection.connect({ address: temporal.address });
+  cleanup.add(() => connection.close());
   const client = new Client({ connection });
   const secret = randomBytes(32).toString('base64url');
   // The receiver in a process of its own, as in production: its CPU time is then its own, and
   // BENCH_PROFILE_DIR profiles it alone (node --cpu-prof).
   const workDir = await mkdtemp(join(tmpdir(), 'wavflow-bench-callbacks-'));
+  cleanup.add(() => rm(workDir, { recursive: true, force: true }));
   const serverConfig: ServerProcessConfig = {
     temporalAddress: temporal.address,
     callbackSecret: secret,
@@ -50,13 +54,14 @@ async function main(): Promise<void> {
   };
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const receiver = await forkChild<{ type: 'ready'; url: string }>(
-    join(__dirname, 'server-process.js'),
+    join(__dirname, 'processes/server.js'),
     { WAVFLOW_BENCH_SERVER: JSON.stringify(serverConfig) },
     join(workDir, 'server.log'),
     120_000,
     profile,
   );
-  const server = { url: receiver.ready.url, close: () => stopChild(receiver.child) };
+  cleanup.add(() => stopChild(receiver.child));
+  const server = { url: receiver.ready.url };
   try {
     say(`starting ${WORKFLOWS} conversions to signal (no worker: they only record signals)`);
     const run = randomBytes(4).toString('hex');
@@ -70,7 +75,8 @@ async function main(): Promise<void> {
 
     // The provider is another machine: its HTTP client runs in a process of its own, so the
     // receiver's thread does only the receiver's work.
-    const load = fork(join(__dirname, 'callback-load.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const load = fork(join(__dirname, 'processes/callback-load.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    cleanup.add(() => load.kill());
     const receiverRound = () =>
       new Promise<Round>((done, fail) => {
         load.once('message', (m: Round | { error: string }) => ('error' in m ? fail(new Error(m.error)) : done(m)));
@@ -126,25 +132,24 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       concurrency: CONCURRENCY,
     };
+    const meetsGoals = { ratio: figures.ratio >= GOALS.ratio, p99Ms: figures.p99Ms <= GOALS.p99Ms };
+    const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
     const rows: Array<[string, string, string]> = [
       ['receiver callbacks/s (median of rounds)', String(figures.receiverPerSec), ''],
       ['raw handle.signal/s (median of rounds)', String(figures.rawSignalPerSec), ''],
-      ['ratio receiver / raw', String(figures.ratio), `goal ≥ ${GOALS.ratio}: ${figures.ratio >= GOALS.ratio ? 'met' : 'missed'}`],
+      ['ratio receiver / raw', String(figures.ratio), `goal ≥ ${GOALS.ratio}: ${met(meetsGoals.ratio)}`],
       ['receiver p50 latency ms', String(figures.p50Ms), `raw ${figures.rawP50Ms}`],
-      ['receiver p99 latency ms', String(figures.p99Ms), `goal ≤ ${GOALS.p99Ms}: ${figures.p99Ms <= GOALS.p99Ms ? 'met' : 'missed'}; raw ${figures.rawP99Ms}`],
+      ['receiver p99 latency ms', String(figures.p99Ms), `goal ≤ ${GOALS.p99Ms}: ${met(meetsGoals.p99Ms)}; raw ${figures.rawP99Ms}`],
     ];
     console.log(`\ncallbacks at concurrency ${CONCURRENCY}, ${REQUESTS} requests x ${ROUNDS} rounds each\n`);
     for (const [name, value, note] of rows) console.log(`${name.padEnd(42)} ${value.padStart(10)}  ${note}`);
     for (const name of Object.keys(figures.cpuUsPerRequest.receiver ?? {})) {
       console.log(`CPU µs per request, ${name}`.padEnd(43) + `${String(figures.cpuUsPerRequest.receiver?.[name]).padStart(10)}  raw ${figures.cpuUsPerRequest.raw?.[name]}`);
     }
-    console.log(JSON.stringify(figures));
+    console.log(JSON.stringify({ ...figures, meetsGoals }));
     load.kill();
   } finally {
-    await server.close();
-    await connection.close();
-    await temporal.stop();
-    await rm(workDir, { recursive: true, force: true });
+    await cleanup.close();
   }
 }
 

@@ -1,85 +1,33 @@
-import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BASELINE_FILE, readCostBaseline, type CostBaseline } from './cost-baseline';
-import { COST_PATHS, costPhase, type CostFigures, type CostPath, type CostSizes } from './cost-phase';
-import { startCostStack } from './cost-stack';
-import { WATCH_PATHS } from './watchers';
+import { costKeys, GOAL_CALLBACK_ACTIONS_RATIO, toBaseline, type CostBaseline } from './cost/baseline';
+import { COST_PATHS, costSizes, measureCheckout, type CostFigures } from './cost/phase';
+import { BASELINE_RELEASE, releaseCheckout } from './cost/release';
+import { WATCH_PATHS } from './cost/watchers';
 import { projectDir, round, say, table } from './support';
 
 /**
- * `npm run bench:cost [-- --checkout <dir>] [--record-baseline]`: what a conversion costs per path
+ * `npm run bench:cost [-- --checkout <dir>] [--baseline <dir>]`: what a conversion costs per path
  * (callback, poll, failure, a resumed download, a one-hour wait with 30 s polls) in history
- * events, billable actions, history bytes and CPU, and what a client watching it costs; next to
- * v0.1.0's figures (bench/cost-baseline.json). See bench/README.md.
+ * events, billable actions, history bytes and CPU, and what a client watching it costs; first for
+ * the release (v0.1.0, built once by bench/cost/release.ts, or the checkout `--baseline` names),
+ * then for this tree, in the same run on the same machine. See bench/README.md.
  */
 
-const GOAL_CALLBACK_ACTIONS_RATIO = 0.8;
-
-const env = (name: string, fallback: string) => process.env[name] ?? fallback;
-export const costSizes = (defaults: Partial<CostSizes> = {}): CostSizes => ({
-  conversions: Number(env('BENCH_COST_CONVERSIONS', String(defaults.conversions ?? 50))),
-  waitConversions: Number(env('BENCH_COST_WAIT_CONVERSIONS', String(defaults.waitConversions ?? 20))),
-  waitMinutes: env('BENCH_COST_WAIT_MINUTES', (defaults.waitMinutes ?? [1, 2, 4]).join(','))
-    .split(',')
-    .map(Number),
-  watch: env('BENCH_COST_WATCH', String(defaults.watch ?? true)) !== 'false',
-});
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { checkout: { type: 'string' }, 'record-baseline': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { checkout: { type: 'string' }, baseline: { type: 'string' } } });
   if (process.platform !== 'linux') throw new Error('npm run bench:cost reads /proc for CPU time: Linux only');
   const checkout = resolve(values.checkout ?? projectDir);
-  const baselineRun = values['record-baseline'] === true;
-  const sizes = costSizes(baselineRun ? { watch: false } : {});
+  const sizes = costSizes();
   const startedAt = Date.now();
+  const baselineDir = resolve(values.baseline ?? process.env.BENCH_COST_BASELINE ?? (await releaseCheckout()));
+  say(`baseline: the worker and server of ${baselineDir}`);
+  // Watching is measured on both sides by the watching paths themselves (v0.1.0's code is kept in bench/cost/watchers.ts).
+  const baselineFigures = await measureCheckout(baselineDir, { ...sizes, watch: false });
+  const baseline = toBaseline(baselineFigures, baselineDir, BASELINE_RELEASE);
   say(`the worker and server of ${checkout}`);
-  const stack = await startCostStack({ checkout });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stack.close().finally(() => process.exit(130)));
-  let figures: CostFigures;
-  try {
-    figures = await costPhase(stack, sizes);
-  } finally {
-    await stack.close();
-  }
-  const totalSeconds = round((Date.now() - startedAt) / 1000, 1);
-  if (baselineRun) {
-    const baseline = toBaseline(figures, checkout);
-    await writeFile(BASELINE_FILE, `${JSON.stringify(baseline, null, 2)}\n`);
-    say(`wrote ${BASELINE_FILE}`);
-  }
-  printCost(figures, baselineRun ? undefined : readCostBaseline(), totalSeconds);
-}
-
-function toBaseline(figures: CostFigures, checkout: string): CostBaseline {
-  const per = <T>(pick: (path: CostPath) => T) => Object.fromEntries(COST_PATHS.map((p) => [p, pick(p)])) as Record<CostPath, T>;
-  const describe = (args: string[]) => execFileSync('git', args, { cwd: checkout, encoding: 'utf8' }).trim();
-  return {
-    release: describe(['describe', '--tags', '--always']),
-    commit: describe(['rev-parse', 'HEAD']),
-    measuredAt: new Date().toISOString(),
-    actionsPerConversion: per((p) => figures.paths[p].actions),
-    eventsPerConversion: per((p) => figures.paths[p].events),
-    historyBytesPerConversion: per((p) => figures.paths[p].historyBytes),
-    actionsByKind: per((p) => figures.paths[p].actionsByKind as Record<string, number>),
-    cpuMsPerConversion: per((p) => figures.paths[p].cpuMs),
-  };
-}
-
-/** The keys `npm run bench:cost` and `npm run bench` both put in their JSON line. */
-export function costKeys(figures: CostFigures, baseline: CostBaseline | undefined) {
-  const per = <T>(pick: (path: CostPath) => T) => Object.fromEntries(COST_PATHS.map((p) => [p, pick(p)])) as Record<CostPath, T>;
-  const actionsPerConversion = per((p) => figures.paths[p].actions);
-  const callbackActionsRatio = baseline ? round(actionsPerConversion.callback / baseline.actionsPerConversion.callback, 3) : undefined;
-  return {
-    actionsPerConversion,
-    eventsPerConversion: per((p) => figures.paths[p].events),
-    historyBytesPerConversion: per((p) => figures.paths[p].historyBytes),
-    actionsBaseline: baseline ? { release: baseline.release, ...baseline.actionsPerConversion } : undefined,
-    callbackActionsRatio,
-    callbackActionsGoalMet: callbackActionsRatio === undefined ? undefined : callbackActionsRatio <= GOAL_CALLBACK_ACTIONS_RATIO,
-  };
+  const figures = await measureCheckout(checkout, sizes);
+  printCost(figures, baseline, round((Date.now() - startedAt) / 1000, 1));
 }
 
 function printCost(figures: CostFigures, baseline: CostBaseline | undefined, totalSeconds: number): void {
@@ -88,10 +36,11 @@ function printCost(figures: CostFigures, baseline: CostBaseline | undefined, tot
   console.log(`\nnpm run bench:cost — per conversion; ${figures.sizes.conversions} per path, waits of ${figures.sizes.waitMinutes.join('/')} min × ${figures.sizes.waitConversions}; ${totalSeconds} s; other work kept ${figures.otherCores} cores busy\n`);
   console.log(
     table([
-      ['path', 'events', 'actions', baseline ? `actions ${baseline.release}` : '', 'history bytes', ...processes.map((p) => `CPU ms ${p}`), 'actions by kind'],
+      ['path', 'events', baseline ? `events ${baseline.release}` : '', 'actions', baseline ? `actions ${baseline.release}` : '', 'history bytes', ...processes.map((p) => `CPU ms ${p}`), 'actions by kind'],
       ...COST_PATHS.map((p) => [
         p,
         String(paths[p].events),
+        baseline ? String(baseline.eventsPerConversion[p]) : '',
         String(paths[p].actions),
         baseline ? String(baseline.actionsPerConversion[p]) : '',
         String(paths[p].historyBytes),
@@ -126,7 +75,7 @@ function printCost(figures: CostFigures, baseline: CostBaseline | undefined, tot
   if (keys.callbackActionsRatio !== undefined) {
     console.log(`\ncallback path: ${paths.callback.actions} actions vs ${baseline?.release} ${baseline?.actionsPerConversion.callback}: ${keys.callbackActionsRatio}× (goal ≤ ${GOAL_CALLBACK_ACTIONS_RATIO}) ${keys.callbackActionsGoalMet ? 'met' : 'MISSED'}`);
   }
-  console.log(JSON.stringify({ ...keys, cpuMsPerConversion: Object.fromEntries(COST_PATHS.map((p) => [p, paths[p].cpuMs])), ...figures, totalSeconds }));
+  console.log(JSON.stringify({ ...keys, meetsGoals: { callbackActions: keys.callbackActionsGoalMet }, baselineCpuMsPerConversion: baseline?.cpuMsPerConversion, cpuMsPerConversion: Object.fromEntries(COST_PATHS.map((p) => [p, paths[p].cpuMs])), ...figures, totalSeconds }));
 }
 
 if (require.main === module) {

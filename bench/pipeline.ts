@@ -1,17 +1,14 @@
 import { loadConfig } from '../src/config';
 import { workerTuning } from '../src/worker';
-import { benchTemporalKind } from './bench-temporal';
-import { readCostBaseline } from './cost-baseline';
-import { costKeys, costSizes } from './cost';
-import { costPhase } from './cost-phase';
-import { startCostStack } from './cost-stack';
-import { readDownloadRatio } from './download-result';
-import { memoryPhase } from './phase-memory';
-import { reactionPhase } from './phase-reaction';
-import { startApiPhase } from './phase-start-api';
-import { throughputPhase, type BatchFigures } from './phase-throughput';
-import { startPipelineStack } from './pipeline-stack';
-import { round, say, table } from './support';
+import { benchTemporalKind } from './temporal';
+import { costPhase } from './pipeline/cost';
+import { readDownloadRatio } from './pipeline/download-ratio';
+import { memoryPhase } from './pipeline/memory';
+import { reactionPhase } from './pipeline/reaction';
+import { startApiPhase } from './pipeline/start-api';
+import { throughputPhase, type BatchFigures } from './pipeline/throughput';
+import { startPipelineStack } from './pipeline/stack';
+import { closeOnSignals, round, say, table } from './support';
 
 /**
  * `npm run bench`: the pipeline against the engine's own limit, each figure next to its baseline
@@ -46,7 +43,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const tuning = workerTuning(config);
   const stack = await startPipelineStack({ providerRatePerSecond: PROVIDER_RATE, tuning, serverLogLevel: config.LOG_LEVEL, workerLogLevel: 'INFO', versioned: VERSIONED });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stack.close().finally(() => process.exit(130)));
+  closeOnSignals(() => stack.close());
   let report;
   try {
     const start = await only('start', () => startApiPhase(stack, { requests: SIZES.startRequests, rounds: SIZES.startRounds, concurrency: 50 }));
@@ -59,8 +56,8 @@ async function main(): Promise<void> {
     say(`throughput: ${JSON.stringify(throughput)}`);
     const memory = await only('memory', () => memoryPhase(stack, SIZES.memoryConversions));
     say(`memory: ${JSON.stringify(memory)}`);
-    const cost = await only('cost', costOfPaths);
-    if (cost) say(`cost: ${JSON.stringify(costKeys(cost, readCostBaseline()))}`);
+    const cost = await only('cost', costPhase);
+    say(`cost: ${JSON.stringify(cost)}`);
     if (!start || !reaction || !throughput || !memory || !cost) return say('BENCH_ONLY: the table needs every phase');
     report = { start, reaction, throughput, memory, cost, totalSeconds: round((Date.now() - startedAt) / 1000, 1) };
   } finally {
@@ -69,23 +66,9 @@ async function main(): Promise<void> {
   print(report, tuning);
 }
 
-/**
- * What a conversion costs per path, counted as `npm run bench:cost` counts it (bench/cost-phase.ts)
- * on this checkout's `wavflow worker` and `wavflow server`, with fewer conversions: the counts are
- * exact; bench:cost's CPU figures need its larger run.
- */
-async function costOfPaths() {
-  const stack = await startCostStack();
-  try {
-    return await costPhase(stack, costSizes({ conversions: 10, waitConversions: 5, waitMinutes: [1, 2], watch: false }));
-  } finally {
-    await stack.close();
-  }
-}
-
 type Report = {
   start: Awaited<ReturnType<typeof startApiPhase>>;
-  cost: Awaited<ReturnType<typeof costOfPaths>>;
+  cost: Awaited<ReturnType<typeof costPhase>>;
   reaction: Awaited<ReturnType<typeof reactionPhase>>;
   throughput: { wavflow: BatchFigures; baseline: BatchFigures };
   memory: Awaited<ReturnType<typeof memoryPhase>>;
@@ -95,7 +78,7 @@ type Report = {
 function print({ start, reaction, throughput, memory, cost, totalSeconds }: Report, tuning: object): void {
   const { wavflow, baseline } = throughput;
   const throughputRatio = wavflow.perSec / baseline.perSec;
-  const costFigures = costKeys(cost, readCostBaseline());
+  const costFigures = cost;
   const download = readDownloadRatio();
   const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const figures = {

@@ -1,4 +1,4 @@
-import { historyActions, totalActions } from '../../bench/billable-actions';
+import { historyActions, totalActions } from '../../bench/cost/billable-actions';
 import { readReleaseHistories } from '../support/histories/releases';
 
 /** The benchmarks' count of billable actions, against Temporal Cloud's published list. */

@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../src/temporal';
-import { scrape, type Sample } from '../test/support/prometheus';
-import type { SandboxProcessConfig } from './sandbox-process';
-import { WAV_SECONDS } from './pipeline-stack';
-import { cpuSeconds, forkChild, machineBusySeconds, projectDir, Rpc, say, sleep, stopChild, tail, withTimeout, type Child } from './support';
+import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
+import { scrape, type Sample } from '../../test/support/prometheus';
+import type { SandboxProcessConfig } from '../processes/sandbox';
+import { WAV_SECONDS } from '../pipeline/stack';
+import { Cleanup, cpuSeconds, forkChild, machineBusySeconds, projectDir, Rpc, say, sayLogTails, stopChild, tail, waitUntil, type Child } from '../support';
 
 /**
  * What `npm run bench:cost` runs: a Temporal dev server in memory whose own Prometheus metrics the
@@ -50,26 +50,23 @@ export async function startCostStack(options: CostStackOptions = {}): Promise<Co
   const cli = join(checkout, 'dist/cli.js');
   if (!existsSync(cli)) throw new Error(`${cli} does not exist: build that checkout first (npm ci && npm run build)`);
   const workDir = await mkdtemp(join(tmpdir(), 'wavflow-bench-cost-'));
-  const cleanups: Array<() => Promise<unknown>> = [async () => rm(workDir, { recursive: true, force: true })];
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      for (const step of cleanups.splice(0).reverse()) await step().catch((err: unknown) => say(`cleanup: ${String(err)}`));
-    })());
+  const cleanup = new Cleanup();
+  cleanup.add(() => rm(workDir, { recursive: true, force: true }));
+  const close = () => cleanup.close();
   try {
     const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
     const metricsPort = await freePort();
     const temporal = await startDevServer({ cliPath, port: await freePort(), uiPort: null, namespace: 'default', metricsPort, log: say });
-    cleanups.push(() => temporal.stop());
+    cleanup.add(() => temporal.stop());
     if (temporal.pid === undefined) throw new Error('the dev server has no pid');
     const connection = await Connection.connect({ address: temporal.address });
-    cleanups.push(() => connection.close());
+    cleanup.add(() => connection.close());
     const client = new Client({ connection });
 
     const children: Child[] = [];
-    cleanups.push(async () => Promise.all(children.map((c) => stopChild(c))));
+    cleanup.add(async () => Promise.all(children.map((c) => stopChild(c))));
     const sandboxConfig: SandboxProcessConfig = { apiKey: SANDBOX_KEY, wavSeconds: WAV_SECONDS, fileDir: join(workDir, 'sandbox') };
-    const sandbox = await forkChild<{ type: 'ready'; url: string }>(join(__dirname, 'sandbox-process.js'), { WAVFLOW_BENCH_SANDBOX: JSON.stringify(sandboxConfig) }, join(workDir, 'sandbox.log'));
+    const sandbox = await forkChild<{ type: 'ready'; url: string }>(join(__dirname, '../processes/sandbox.js'), { WAVFLOW_BENCH_SANDBOX: JSON.stringify(sandboxConfig) }, join(workDir, 'sandbox.log'));
     children.push(sandbox.child);
 
     const serverPort = await freePort();
@@ -120,7 +117,7 @@ export async function startCostStack(options: CostStackOptions = {}): Promise<Co
       close,
     };
   } catch (err) {
-    for (const name of (await readdir(workDir).catch(() => [])).filter((n) => n.endsWith('.log'))) say(`${name} (last lines):\n${await tail(join(workDir, name))}`);
+    await sayLogTails(workDir);
     await close();
     throw err;
   }
@@ -137,18 +134,12 @@ async function startCli(cli: string, command: string, env: Record<string, string
     exitCode: undefined,
     exited: new Promise((resolvePromise) => proc.once('exit', (code, signal) => ((child.exitCode = code ?? signal ?? 'unknown'), resolvePromise()))),
   };
-  const ready = (async () => {
-    for (;;) {
-      if (child.exitCode !== undefined) throw new Error(`wavflow ${command} exited with ${child.exitCode}:\n${await tail(logFile)}`);
-      if ((await readFile(logFile, 'utf8')).includes(readyText)) return;
-      await sleep(100);
-    }
-  })();
   try {
-    await withTimeout(ready, 60_000, `wavflow ${command} did not start within 60 s:\n${await tail(logFile)}`);
+    await waitUntil(`wavflow ${command} to start`, async () => (await readFile(logFile, 'utf8')).includes(readyText) || child.exitCode !== undefined, 60_000, { everyMs: 100 });
+    if (child.exitCode !== undefined) throw new Error(`wavflow ${command} exited with ${child.exitCode}`);
   } catch (err) {
     await stopChild(child);
-    throw err;
+    throw new Error(`${String(err)}:\n${await tail(logFile)}`);
   }
   return child;
 }

@@ -1,12 +1,12 @@
 import { tsToMs } from '@temporalio/common';
 import pino from 'pino';
-import type { Scenario } from '../src/sandbox';
-import { createApp, listen } from '../src/server';
-import { sampleSum, type Sample } from '../test/support/prometheus';
+import type { Scenario } from '../../src/sandbox';
+import { createApp, listen } from '../../src/server';
+import { sampleSum, type Sample } from '../../test/support/prometheus';
 import { historyActions, sumCounts, totalActions, type ActionCounts } from './billable-actions';
-import { COST_TASK_QUEUE, type CostStack } from './cost-stack';
-import { measure } from './measure';
-import { mean, round, say, sleep } from './support';
+import { COST_TASK_QUEUE, startCostStack, type CostStack } from './stack';
+import { measure } from '../support';
+import { closeOnSignals, mean, round, say, sleep } from '../support';
 import { connectWatchers, perPath, snapshot, watchOnAllPaths, WATCH_PATHS, type WatchCost, type WatchPath } from './watchers';
 
 /**
@@ -96,6 +96,17 @@ export interface CostFigures {
   sizes: CostSizes;
 }
 
+const env = (name: string, fallback: string) => process.env[name] ?? fallback;
+/** The sizes of a run: BENCH_COST_* over `defaults` over the full run's. */
+export const costSizes = (defaults: Partial<CostSizes> = {}): CostSizes => ({
+  conversions: Number(env('BENCH_COST_CONVERSIONS', String(defaults.conversions ?? 50))),
+  waitConversions: Number(env('BENCH_COST_WAIT_CONVERSIONS', String(defaults.waitConversions ?? 20))),
+  waitMinutes: env('BENCH_COST_WAIT_MINUTES', (defaults.waitMinutes ?? [1, 2, 4]).join(','))
+    .split(',')
+    .map(Number),
+  watch: env('BENCH_COST_WATCH', String(defaults.watch ?? true)) !== 'false',
+});
+
 export interface CostSizes {
   /** Conversions per short path. */
   conversions: number;
@@ -110,6 +121,18 @@ interface Conversion {
   id: string;
   status: string;
   resumedFrom?: number;
+}
+
+/** The cost phase on a stack running `checkout`'s built CLI. */
+export async function measureCheckout(checkout: string, sizes: CostSizes): Promise<CostFigures> {
+  const stack = await startCostStack({ checkout });
+  const undo = closeOnSignals(() => stack.close());
+  try {
+    return await costPhase(stack, sizes);
+  } finally {
+    await stack.close();
+    undo();
+  }
 }
 
 export async function costPhase(stack: CostStack, sizes: CostSizes): Promise<CostFigures> {

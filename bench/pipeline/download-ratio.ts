@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectDir } from './support';
+import { projectDir } from '../support';
 
 /**
  * `downloadRatioVsNodeLoop` is bench:download's figure (the download against Node's own bare

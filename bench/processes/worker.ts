@@ -1,11 +1,11 @@
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { createS3Client, FileStore, S3Store, type PartialWrite, type WavStore } from '../src/download';
-import { ProviderClient } from '../src/provider';
-import { Metrics } from '../src/metrics';
-import { freePort, installTemporalRuntime } from '../src/temporal';
-import { createWorker, type WorkerTuning } from '../src/worker';
+import { createS3Client, FileStore, S3Store, type PartialWrite, type WavStore } from '../../src/download';
+import { ProviderClient } from '../../src/provider';
+import { Metrics } from '../../src/metrics';
+import { freePort, installTemporalRuntime } from '../../src/temporal';
+import { createWorker, type WorkerTuning } from '../../src/worker';
 import { createBaselineWorker } from './baseline-worker';
 
 /**

@@ -13,8 +13,8 @@ import { freePort, installTemporalRuntime, obtainTemporalCli, startDevServer } f
 import { createWorker } from '../src/worker';
 import type { Phase } from '../src/workflows';
 import { sampleSum, scrape, type Sample } from '../test/support/prometheus';
-import { projectDir, round, say, sleep, table } from './support';
-import { connectWatchers, perPath, snapshot, watchOnAllPaths, WATCH_PATHS as PATHS, type WatchCost as PathCost, type WatchPath as Path, type WatchSnapshot as Snapshot } from './watchers';
+import { Cleanup, projectDir, round, say, sleep, table } from './support';
+import { connectWatchers, perPath, snapshot, watchOnAllPaths, WATCH_PATHS as PATHS, type WatchCost as PathCost, type WatchPath as Path, type WatchSnapshot as Snapshot } from './cost/watchers';
 
 /**
  * `npm run bench:client`: what a client costs Temporal while it follows a conversion, counted in
@@ -55,11 +55,9 @@ interface ScenarioCost {
 
 async function main(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'wavflow-bench-client-'));
-  const cleanups: Array<() => Promise<unknown>> = [() => rm(workDir, { recursive: true, force: true })];
-  const cleanup = async () => {
-    for (const step of cleanups.splice(0).reverse()) await step().catch((err: unknown) => say(`cleanup: ${String(err)}`));
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  const cleanup = new Cleanup();
+  cleanup.add(() => rm(workDir, { recursive: true, force: true }));
+  cleanup.closeOnSignals();
   try {
     // The worker's own metrics too: which workflow tasks came by a poll, and how many ran.
     const workerMetricsAddress = `127.0.0.1:${await freePort()}`;
@@ -68,26 +66,26 @@ async function main(): Promise<void> {
     const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
     const metricsPort = await freePort();
     const temporal = await startDevServer({ cliPath, port: await freePort(), uiPort: null, namespace: 'default', metricsPort, log: say });
-    cleanups.push(() => temporal.stop());
+    cleanup.add(() => temporal.stop());
     const serverMetrics = () => scrape(`http://127.0.0.1:${metricsPort}/metrics`);
 
     // `npm start`'s sandbox: the provider converts in 2 s, files of 5 s.
     const sandbox = await startSandbox({ apiKey: 'bench-key', variant: 'sunoapi', conversionDelayMs: 2_000, wavSeconds: 5, timeScale: 1, publicHost: 'localhost' });
-    cleanups.push(() => sandbox.close());
+    cleanup.add(() => sandbox.close());
 
     // As under `npm start`: the API's client on the worker's connection, starting eagerly.
     const native = await NativeConnection.connect({ address: temporal.address });
-    cleanups.push(() => native.close());
+    cleanup.add(() => native.close());
     const callbackSecret = 'bench-callback-secret-0123456789';
     const logger = pino({ level: 'silent' });
     const appFor = (client: Client, start: StartOptions) =>
       listen(createApp({ client, namespace: 'default', callbackSecret, temporalUiUrl: 'http://127.0.0.1:8233', start, logger }), 0, '127.0.0.1');
     const eagerClient = new Client({ connection: native });
     const eagerApi = await appFor(eagerClient, { taskQueue: TASK_QUEUE, eagerStart: true, startedBy: 'bench' });
-    cleanups.push(() => eagerApi.close());
+    cleanup.add(() => eagerApi.close());
     // As before: the API's client on a connection of its own, starting as any remote client does.
     const plainConnection = await Connection.connect({ address: temporal.address });
-    cleanups.push(() => plainConnection.close());
+    cleanup.add(() => plainConnection.close());
     const plainClient = new Client({ connection: plainConnection });
 
     say('bundling the workflows and starting the worker');
@@ -112,15 +110,15 @@ async function main(): Promise<void> {
       providerRatePerSecond: 100,
     });
     const running = worker.run();
-    cleanups.push(async () => {
+    cleanup.add(async () => {
       worker.shutdown();
       await running;
     });
 
     const watchers = await connectWatchers(temporal.address);
-    for (const w of Object.values(watchers)) cleanups.push(() => w.close());
+    for (const w of Object.values(watchers)) cleanup.add(() => w.close());
     const pollingApi = await appFor(watchers.apiPollAfter.client, { taskQueue: TASK_QUEUE });
-    cleanups.push(() => pollingApi.close());
+    cleanup.add(() => pollingApi.close());
 
     const scenario = async (label: string, audioId: string, pollIntervalSeconds: number, measureWaiting = false): Promise<ScenarioCost> => {
       say(`${label}: converting ${audioId}`);
@@ -169,7 +167,7 @@ async function main(): Promise<void> {
 
     report(short, long, eager);
   } finally {
-    await cleanup();
+    await cleanup.close();
   }
 }
 

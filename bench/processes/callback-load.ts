@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { measure } from './measure';
+import { measure } from '../support';
 
 /**
  * The provider's side of bench:callbacks, in its own process: POSTs signed callbacks to the

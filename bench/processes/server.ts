@@ -1,8 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
-import { createApp, listen } from '../src/server';
-import type { StartOptions } from '../src/client';
-import type { CallbackLimit } from '../src/server/callback-budget';
+import { createApp, listen } from '../../src/server';
+import type { StartOptions } from '../../src/client';
+import type { CallbackLimit } from '../../src/server/callback-budget';
 
 /**
  * wavflow's HTTP server (callback receiver and conversions API) in a process of its own, started

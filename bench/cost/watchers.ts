@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { getConversion, watchConversion } from '../src/client';
-import type { Phase } from '../src/workflows';
-import { countingClient, type CountingClient } from '../test/support/rpc-counter';
-import { sleep } from './support';
+import { getConversion, watchConversion } from '../../src/client';
+import type { Phase } from '../../src/workflows';
+import { countingClient, type CountingClient } from '../../test/support/rpc-counter';
+import { sleep } from '../support';
 
 /**
  * The four ways a client follows a conversion, each on a connection of its own that counts every
