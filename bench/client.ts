@@ -99,7 +99,7 @@ async function main(): Promise<void> {
         callbackSecret,
         download: {
           store: new FileStore(join(workDir, 'wav')),
-          addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+          addressPolicy: { allowPrivate: false, allowedHosts: [`localhost:${new URL(sandbox.url).port}`] },
           maxBytes: 64 * 1024 ** 2,
           minFreeBytes: 0,
           connectTimeoutMs: 5_000,
