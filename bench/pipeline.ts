@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     const memory = await only('memory', () => memoryPhase(stack, SIZES.memoryConversions));
     say(`memory: ${JSON.stringify(memory)}`);
     const cost = await only('cost', costPhase);
-    say(`cost: ${JSON.stringify(cost)}`);
+    if (cost) say(`cost: ${JSON.stringify(cost)}`);
     if (!start || !reaction || !throughput || !memory || !cost) return say('BENCH_ONLY: the table needs every phase');
     report = { start, reaction, throughput, memory, cost, totalSeconds: round((Date.now() - startedAt) / 1000, 1) };
   } finally {
