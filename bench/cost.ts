@@ -44,7 +44,8 @@ function printCost(figures: CostFigures, baseline: CostBaseline | undefined, tot
         String(paths[p].actions),
         baseline ? String(baseline.actionsPerConversion[p]) : '',
         String(paths[p].historyBytes),
-        ...processes.map((name) => String(paths[p].cpuMs[name] ?? '')),
+        // The wait's CPU needs two wait lengths (the poll cycles of the longest one alone); n/a otherwise.
+        ...processes.map((name) => (Number.isFinite(paths[p].cpuMs[name]) ? String(paths[p].cpuMs[name]) : 'n/a')),
         Object.entries(paths[p].actionsByKind)
           .map(([k, v]) => `${k} ${v}`)
           .join(', '),
