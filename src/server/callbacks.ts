@@ -111,7 +111,12 @@ function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
  * more per request than the checks themselves (`npm run bench:callbacks`, bench/README.md). A
  * compressed body still goes through body-parser.
  */
-export function callbackRouter({ client, callbackSecret, logger, metrics, webhook, callbackLimit }: CallbackRouteDeps): RequestHandler {
+export function callbackRouter(deps: CallbackRouteDeps): RequestHandler & { serves: string[] } {
+  // Not a route, so the route inventory (test/unit/openapi.test.ts) is told what it serves.
+  return Object.assign(callbackHandler(deps), { serves: ['post /callbacks/wav/{workflowId}/{sig}'] });
+}
+
+function callbackHandler({ client, callbackSecret, logger, metrics, webhook, callbackLimit }: CallbackRouteDeps): RequestHandler {
   const budget = new CallbackBudget(callbackLimit);
   const log = logger.child({ route: 'callback' });
   // Well inside the provider's 15 s: a Temporal outage becomes an answer the provider retries.
