@@ -243,13 +243,8 @@ export function endsWaiting(type: string | undefined): boolean {
  */
 export function activityFailure(type: FailureType, message: string, { details, nextRetryDelayMs }: { details?: unknown[]; nextRetryDelayMs?: number } = {}): ApplicationFailure {
   const retryable = isRetryable(type);
-  return ApplicationFailure.create({
-    type,
-    message,
-    nonRetryable: !retryable,
-    ...(details ? { details } : {}),
-    ...(retryable && nextRetryDelayMs !== undefined ? { nextRetryDelay: nextRetryDelayMs } : {}),
-  });
+  // A failure that is not retried is given no delay: it would never be used.
+  return ApplicationFailure.create({ type, message, nonRetryable: !retryable, details, nextRetryDelay: retryable ? nextRetryDelayMs : undefined });
 }
 
 /** The failure type of a provider's answer to submit or record-info with `code` (anything but 200 and an adopting 409). */
