@@ -68,6 +68,17 @@ describe('status', () => {
     expect(waitSettings({ pollIntervalMs: 9_000, confirmCallbacks: false, historyEventLimit: 40 })).toEqual({ pollIntervalMs: 9_000, confirmCallbacks: false, confirmFailures: false, historyEventLimit: 40 });
   });
 
+  test("without a clock of its own it reads Date.now, which is the workflow's time inside a workflow", () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(START + 2_500);
+    try {
+      const state = new ConversionState(initialStatus({ audioId: 'a1' }, 'wav-a1', new Date(START)), waitSettings({}), { ignored: () => {}, decided: () => {} });
+      state.enter('waiting');
+      expect(state.status.phases.at(-1)?.at).toBe('2026-11-30T10:00:02.500Z');
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   test('entering a phase records it with the time', () => {
     const { state, status, clock } = conversion();
     clock.now += 1_500;
