@@ -11,7 +11,7 @@ import { startConversion, waitForConversion, type StartOptions } from '../src/cl
 import { CreateBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createS3Client, nodeSha256, ResumableSha256, type Sha256 } from '../src/download';
-import { startSandbox, type Sandbox } from '../src/sandbox';
+import { startSandbox, type Sandbox, type SandboxTask } from '../src/sandbox';
 import { freePort, obtainSeaweedFs, obtainTemporalCli, startDevServer, startSeaweedFs } from '../src/temporal';
 import { workflowInterceptorModules } from '../src/worker';
 import type { ConversionResult } from '../src/workflows';
@@ -35,6 +35,8 @@ const S3_PART_BYTES = 8 * MiB;
 const PCM_BYTES_PER_SECOND = 44_100 * 2 * 2; // what the sandbox synthesizes: 16-bit stereo 44.1 kHz
 const WAV_HEADER_BYTES = 44;
 const AUDIO_ID = 'bench-track';
+/** The shortest poll interval a conversion accepts: the bench's conversions learn their URL by polling. */
+const POLL_SECONDS = 5;
 const SANDBOX_KEY = 'bench-key';
 
 interface CurlRun {
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
     };
 
     const runTag = `bench-${Date.now().toString(36)}`;
-    const startOptions: StartOptions = { taskQueue: workerConfig.taskQueue, defaultPollIntervalSeconds: 0.25, startedBy: 'bench' };
+    const startOptions: StartOptions = { taskQueue: workerConfig.taskQueue, defaultPollIntervalSeconds: POLL_SECONDS, startedBy: 'bench' };
     const convert = async (label: string) => {
       const { conversionId } = await startConversion(client, { conversionId: `${runTag}-${label}`, audioId: AUDIO_ID }, startOptions);
       return { conversionId, result: await waitForConversion(client, conversionId) };
@@ -178,7 +180,8 @@ async function main(): Promise<void> {
       const seconds = await downloadActivitySeconds(client, conversionId);
       const times = worker.storeEvents.get(conversionId) ?? {};
       await rm(result.path);
-      await settle(() => task.bytesServed - servedBefore >= result.bytes);
+      await requestsEnded(task);
+      if (task.bytesServed - servedBefore < result.bytes) throw new Error(`round ${round}: the sandbox served ${task.bytesServed - servedBefore} bytes of a ${result.bytes} byte file`);
       if (result.bytes !== served.bytes || result.sha256 !== served.sha256) throw new Error(`round ${round}: the activity's file differs from the served one`);
       // The history times the last attempt only: a retried download would be misreported.
       if (result.attempt !== 1) throw new Error(`round ${round}: the download needed ${result.attempt} attempts; see the worker log`);
@@ -243,7 +246,7 @@ async function s3Rounds({ client, workerConfig, servedPath, servedSha256, runTag
   };
   const worker = await spawnWorker(config, logFile('worker-s3.log'));
   workers.push(worker);
-  const startOptions: StartOptions = { taskQueue: config.taskQueue, defaultPollIntervalSeconds: 0.25, startedBy: 'bench' };
+  const startOptions: StartOptions = { taskQueue: config.taskQueue, defaultPollIntervalSeconds: POLL_SECONDS, startedBy: 'bench' };
   // Warm-ups, not measured: the worker loads the S3 client's modules on first use, and SeaweedFS
   // creates its volumes on the first writes.
   say('S3 warm-up: one SDK upload and one activity download');
@@ -328,7 +331,7 @@ async function killAndResume({ client, sandbox, wavTaskId, outputDir, conversion
   await newWorker();
   const result: ConversionResult = await waitForConversion(client, conversionId);
   const recoverySeconds = (Date.now() - killedAt) / 1000;
-  await settle(() => task().bytesServed - servedBefore >= file.bytes);
+  await requestsEnded(task());
   const servedBytes = task().bytesServed - servedBefore;
   const sha256 = await sha256Of(result.path);
   await rm(result.path);
@@ -563,12 +566,16 @@ async function freeBytes(dir: string): Promise<number> {
 }
 
 
-/** The sandbox adds a request's bytes to its counter when the request ends, just after the client got them. */
-async function settle(done: () => boolean, timeoutMs = 5_000): Promise<void> {
+/**
+ * Waits until every file request of `task` has ended: the sandbox counts bytes as it sends them,
+ * so its count is then final. A request ends a moment after its client does (the dead worker's,
+ * once the kernel closed its connection); one still open a minute after the download ended is a
+ * file host that missed the close, and that is what the error says.
+ */
+async function requestsEnded(task: SandboxTask, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    // Giving up quietly would understate the bytes served, and with them the refetched share.
-    if (Date.now() > deadline) throw new Error('the sandbox did not count the bytes it served in time');
+  while (task.fileRequestsOpen > 0) {
+    if (Date.now() > deadline) throw new Error(`${task.fileRequestsOpen} file request(s) of ${task.wavTaskId} still open ${timeoutMs / 1000} s after the download ended`);
     await sleep(10);
   }
 }

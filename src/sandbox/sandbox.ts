@@ -158,6 +158,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       scenario,
       createTime: new Date(),
       fileRequests: 0,
+      fileRequestsOpen: 0,
       fileFaults: 0,
       fileAttempts: 0,
       bytesServed: 0,
@@ -202,7 +203,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     // The first request gets the original; every later one the replacement, however soon it comes
     // after the cut (written before the first request is served, so it is ready by then).
     if (attempt === 1 && scenario.replaceFileAfterCut) task.file = await writeWav(task, 'replaced');
-    task.bytesServed += await serveFile(req, res, file, scenario, attempt);
+    task.fileRequestsOpen++;
+    try {
+      await serveFile(req, res, file, scenario, attempt, (bytes) => (task.bytesServed += bytes));
+    } finally {
+      task.fileRequestsOpen--;
+    }
   });
 
   // Out-of-process control, for the CLI and harnesses that do not share this process.

@@ -103,10 +103,12 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
     expect(failure).toMatchObject({ type: 'ForbiddenDownloadAddress', nonRetryable: true });
   });
 
-  test('a cancelled download stops and leaves nothing behind', async () => {
+  test('a cancelled download stops mid-file, within its heartbeat timeout, and leaves nothing behind', async () => {
     const audioId = uniqueId('cancel');
-    // 12 MB at 2 MB/s: past the first S3 part (the upload exists) well before the end.
-    stack.sandbox.setScenario(audioId, { wavSeconds: 70, throttleBytesPerSecond: 2_000_000 });
+    // 24.7 MB at 2 MB/s: past the first S3 part (the upload exists) after about 4 s, and about 8 s
+    // from the end then, while the cancellation arrives with the next heartbeat (a third of the
+    // 10 s heartbeat timeout apart).
+    stack.sandbox.setScenario(audioId, { wavSeconds: 140, throttleBytesPerSecond: 2_000_000 });
     const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 });
     await waitFor('the download to be under way in the store', async () => ((await stack.leftovers(conversionId)).length > 0 ? true : undefined), 30_000);
 
@@ -116,6 +118,10 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
 
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect(await stack.holdings(conversionId)).toEqual([]);
+    // The download stopped: it did not run to the end and then get thrown away.
+    const task = stack.sandbox.task((await getConversion(stack.client, conversionId))?.wavTaskId ?? '');
+    await waitFor('the file host to see the connection end', () => task?.fileRequestsOpen === 0);
+    expect(task?.bytesServed).toBeLessThan(task?.file?.bytes ?? 0);
   });
 
   test('conversions a:1 and a_1 get a file each, downloaded at the same time, each served with its own sha256', async () => {
