@@ -95,6 +95,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const complete = async (task: SandboxTask) => {
     const { failure, callbackExceptionWithUrl } = task.scenario;
     if (!failure || (failure.state === 'CALLBACK_EXCEPTION' && callbackExceptionWithUrl)) task.file = await writeWav(task, 'original');
+    // Written now, not when the first request comes: a retry that arrives while the first request
+    // is still being answered must already get the replacement.
+    if (task.file && task.scenario.replaceFileAfterCut) task.replacement = await writeWav(task, 'replaced');
     task.completeTime = new Date();
     if (failure) {
       task.errorCode = failure.callbackCode;
@@ -200,9 +203,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (fault - (scenario.fileErrors?.length ?? 0) < (scenario.stallBeforeHeaders ?? 0)) return;
     const attempt = ++task.fileAttempts;
     const file = task.file;
-    // The first request gets the original; every later one the replacement, however soon it comes
-    // after the cut (written before the first request is served, so it is ready by then).
-    if (attempt === 1 && scenario.replaceFileAfterCut) task.file = await writeWav(task, 'replaced');
+    // The first request gets the original; every later one the replacement, however soon it comes.
+    if (attempt === 1 && task.replacement) task.file = task.replacement;
     task.fileRequestsOpen++;
     try {
       await serveFile(req, res, file, scenario, attempt, (bytes) => (task.bytesServed += bytes));

@@ -21,6 +21,8 @@ export interface SandboxTask {
   errorCode?: number;
   errorMessage?: string;
   file?: ServedFile;
+  /** What the file becomes after its first request (scenario `replaceFileAfterCut`). */
+  replacement?: ServedFile;
   /** Requests for the file, whole or ranged, expired URLs included. */
   fileRequests: number;
   /** File requests whose answer is still being sent (or held open: a stall): 0 once every connection ended. */

@@ -38,7 +38,10 @@ describe('objectName', () => {
   test('short names decode back to the id', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), (id) => {
-        expect(decodeURIComponent(objectName(id))).toBe(id);
+        const name = objectName(id);
+        // Sixty four-byte characters encode to 720: those names are long ones (hashed), not short.
+        fc.pre(!name.includes('~'));
+        expect(decodeURIComponent(name)).toBe(id);
       }),
     );
   });
