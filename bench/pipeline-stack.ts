@@ -5,16 +5,17 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { StartOptions } from '../src/client';
-import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../src/temporal';
 import { workflowInterceptorModules, type WorkerTuning } from '../src/worker';
+import { startBenchTemporal, type BenchTemporal } from './bench-temporal';
 import type { SandboxProcessConfig } from './sandbox-process';
 import type { ServerProcessConfig } from './server-process';
-import { cpuSeconds, forkChild, machineBusySeconds, projectDir, Rpc, say, stopChild, tail, type Child } from './support';
+import { cpuSeconds, forkChild, machineBusySeconds, Rpc, say, stopChild, tail, type Child } from './support';
 import type { WorkerProcessConfig } from './worker-process';
 
 /**
  * The processes of `npm run bench`, as they would run in production, each in its own process so
- * its CPU time and memory are its own: the Temporal dev server (in memory), the sandbox provider,
+ * its CPU time and memory are its own: Temporal (the dev server in memory, or with
+ * BENCH_TEMPORAL=cluster the cluster harness), the sandbox provider,
  * wavflow's HTTP server, and worker processes (one per phase, so each starts fresh).
  */
 
@@ -43,7 +44,7 @@ export interface PipelineStack {
   run: string;
   workDir: string;
   client: Client;
-  temporal: DevServer;
+  temporal: BenchTemporal;
   sandbox: { url: string; pid: number; rpc: Rpc };
   server: { url: string; pid: number };
   /** How the API starts conversions; the raw side of the start benchmark uses the same. */
@@ -68,10 +69,8 @@ export async function startPipelineStack(options: PipelineOptions): Promise<Pipe
       for (const step of cleanups.splice(0).reverse()) await step().catch((err: unknown) => say(`cleanup: ${String(err)}`));
     })());
   try {
-    const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
-    const temporal = await startDevServer({ cliPath, port: await freePort(), uiPort: null, namespace: 'default', log: say });
+    const temporal = await startBenchTemporal(workDir);
     cleanups.push(() => temporal.stop());
-    if (temporal.pid === undefined) throw new Error('the dev server has no pid');
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
@@ -142,9 +141,9 @@ export async function startPipelineStack(options: PipelineOptions): Promise<Pipe
       startWorker,
       cpu: (extra = {}) => {
         const own = process.cpuUsage();
-        const pids: Record<string, number> = { 'temporal dev server': temporal.pid!, 'http server': server.child.pid, sandbox: sandbox.child.pid, ...extra };
+        const pids: Record<string, number> = { 'http server': server.child.pid, sandbox: sandbox.child.pid, ...extra };
         for (const [pid, name] of workers) pids[name] ??= pid;
-        const ours = { ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)])), bench: (own.user + own.system) / 1e6 };
+        const ours = { ...temporal.cpuSeconds(), ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)])), bench: (own.user + own.system) / 1e6 };
         // What the rest of the machine used (other work on a shared machine), so a noisy run shows.
         return { ...ours, 'other processes': machineBusySeconds() - Object.values(ours).reduce((a, b) => a + b, 0) };
       },

@@ -1,5 +1,6 @@
 import { loadConfig } from '../src/config';
 import { workerTuning } from '../src/worker';
+import { benchTemporalKind } from './bench-temporal';
 import { memoryPhase } from './phase-memory';
 import { reactionPhase } from './phase-reaction';
 import { startApiPhase } from './phase-start-api';
@@ -11,7 +12,8 @@ import { round, say, table } from './support';
  * `npm run bench`: the pipeline against the engine's own limit, each figure next to its baseline
  * from the same run, on one in-memory dev server: start API vs raw starts, reaction latency
  * (callback vs poll-only), throughput vs a do-nothing workflow of the same shape, worker memory
- * with 10,000 conversions waiting. Prints a table, then one JSON line. The WORKER_* variables of
+ * with 10,000 conversions waiting. BENCH_TEMPORAL=cluster runs it all against the project's cluster
+ * harness instead. Prints a table, then one JSON line. The WORKER_* variables of
  * src/config.ts tune the workers; BENCH_* resize the run (see bench/README.md).
  */
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -89,7 +91,8 @@ function print({ start, reaction, throughput, memory, totalSeconds }: Report, tu
     startApiRatio: figures.startApiRatio >= GOALS.startApiRatio,
   };
 
-  console.log(`\nnpm run bench — one dev server (in memory), sandbox, HTTP server and a worker per phase, each its own process; ${totalSeconds} s\n`);
+  const temporal = benchTemporalKind() === 'cluster' ? 'the Temporal cluster harness (PostgreSQL, 5 Temporal processes)' : 'one dev server (in memory)';
+  console.log(`\nnpm run bench — ${temporal}, sandbox, HTTP server and a worker per phase, each its own process; ${totalSeconds} s\n`);
   console.log(
     table([
       ['figure', 'wavflow', 'baseline (same run)', 'ratio', 'goal', ''],
@@ -118,6 +121,7 @@ function print({ start, reaction, throughput, memory, totalSeconds }: Report, tu
   console.log(`\nworker tuning: ${JSON.stringify(tuning)}; provider rate limit ${PROVIDER_RATE}/s`);
   console.log(
     JSON.stringify({
+      temporal: benchTemporalKind(),
       ...figures,
       meetsGoals,
       ...start,

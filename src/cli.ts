@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { parseIdList, runBatch } from './cli-batch';
 import { downloadProgressReporter } from './cli-download-progress';
@@ -12,9 +12,12 @@ import { Metrics, workerMetricsApp } from './metrics';
 import { describeIssues } from './provider';
 import { startSandbox } from './sandbox';
 import { createApp, listen } from './server';
-import { appOptions, connectClient, connectWorker, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from './services';
-import { connectWithRetry, obtainTemporalCli } from './temporal';
+import { appOptions, connectClient, connectWorker, lazyClient, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from './services';
+import { connectWithRetry, obtainServerBinaries, obtainTemporalCli } from './temporal';
+import { runCluster } from './cli-cluster';
+import { runSetup } from './cli-setup';
 import { configTable } from './config-table';
+import { failureTable } from './failure-table';
 import { listConversions } from './list-conversions';
 import { createWorker } from './worker';
 import { PHASES, type Phase } from './workflows';
@@ -217,7 +220,7 @@ program
     const logger = createLogger(config.LOG_LEVEL);
     // Connects on first use: the receiver listens even while Temporal is unreachable, answering
     // callbacks 503 (the provider retries) and /readyz 503 until it is back.
-    const client = new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+    const client = lazyClient(config);
     const metrics = new Metrics({ processMetrics: true });
     const server = await listen(createApp(await appOptions(config, client, logger, metrics)), config.PORT, config.HOST);
     logger.info({ url: server.url }, 'listening');
@@ -246,14 +249,66 @@ program
   });
 
 program
+  .command('setup')
+  .description("ready a Temporal namespace for wavflow: create it if missing, register wavflow's search attributes (idempotent)")
+  .option('--retention <days>', 'retention of closed conversions in a namespace this creates', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of days, at least 1');
+    return n;
+  }, 3)
+  .option('--timeout <seconds>', 'how long to wait for Temporal to be reachable and the namespace to be usable', seconds, 120)
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nConnects like every other command (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, temporal.toml profile).')
+  .action(async (opts: { retention: number; timeout: number; json?: boolean }) => {
+    const config = loadConfig(process.env, { productionSecrets: false });
+    const log = (message: string) => console.error(`setup | ${message}`);
+    const report = await runSetup(config, { retentionDays: opts.retention, timeoutSeconds: opts.timeout, log });
+    if (opts.json) console.log(JSON.stringify(report));
+    else {
+      console.log(`namespace ${report.namespace}: ${report.namespaceCreated ? 'created' : 'already there'}`);
+      console.log(`search attributes: ${report.searchAttributes.join(', ')} (${report.searchAttributesAdded.length ? `added ${report.searchAttributesAdded.join(', ')}` : 'all already registered'})`);
+    }
+  });
+
+program
+  .command('cluster')
+  .description('a production-shaped Temporal on this machine (PostgreSQL, frontend, matching, worker service, two history nodes, the UI), readied by setup; until Ctrl-C')
+  .option('--dir <path>', "the cluster's state: database, configuration, logs", '.data/cluster')
+  .option('--history-nodes <n>', 'history service processes', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError('must be an integer from 1 to 8');
+    return n;
+  }, 2)
+  .addOption(new Option('--tls', "serve the frontend with TLS, from a CA made in <dir>/tls (prints the TEMPORAL_TLS_* to use)").conflicts('mtls'))
+  .option('--mtls', 'like --tls, and every client must present a certificate signed by that CA')
+  .addHelpText('after', '\nThe frontend listens on TEMPORAL_ADDRESS (127.0.0.1 only), the UI on TEMPORAL_UI_PORT.')
+  .action(async (opts: { dir: string; historyNodes: number; tls?: boolean; mtls?: boolean }) => {
+    await runCluster(loadConfig(process.env, { temporalProfiles: false, productionSecrets: false }), opts);
+  });
+
+program
+  .command('temporal-server')
+  .description('print the paths of the Temporal server, its SQL tool and the UI server the cluster uses, building them first if needed')
+  .action(async () => {
+    const binaries = await obtainServerBinaries({ projectDir, log: (m) => console.error(m) });
+    console.log(JSON.stringify(binaries, null, 2));
+  });
+
+program
   .command('config-table')
   .description("print the configuration table (the README's copy is checked against it)")
   .action(() => console.log(configTable()));
 
 program
+  .command('failure-table')
+  .description("print the table of failure types (the README's copy is checked against it)")
+  .action(() => console.log(failureTable()));
+
+program
   .command('dev')
   .description('everything on one machine: Temporal dev server, sandbox, worker, HTTP server, a demo conversion (npm start)')
-  .action(async () => runDev(loadConfig()));
+  // The dev server it starts is the one to reach: no temporal.toml profile applies.
+  .action(async () => runDev(loadConfig(process.env, { temporalProfiles: false })));
 
 /** A Temporal client for the length of one command. */
 async function withClient<T>(config: Config, use: (client: Client) => Promise<T>): Promise<T> {

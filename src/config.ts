@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseStoreUrl } from './download/store-url';
+import { resolveTemporalConnection, TemporalConfigError, type TemporalConnectionConfig } from './temporal/connection';
 import { DEADLINE_MS, POLL_INTERVAL_MS, secondsWithin } from './workflows/input';
+import { PROVIDER_BACKOFF } from './workflows/messages';
 
 /**
  * Every environment variable wavflow reads, validated once at start. The README's configuration
@@ -29,10 +31,22 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('`production` makes CALLBACK_SECRET and API_TOKEN required.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
 
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233').describe('Temporal frontend (host:port). `npm start` starts a dev server here unless one is already listening.'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace.'),
+  // Temporal's own connection variables, read the way every Temporal tool reads them (src/temporal/connection.ts).
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233').describe('Temporal frontend (host:port); overrides the profile\'s `address`. `npm start` starts a dev server here unless one is already listening; `npm run cluster` its frontend.'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace; overrides the profile\'s `namespace`.'),
+  TEMPORAL_API_KEY: z.string().min(1).optional().describe('API key (Temporal Cloud), sent as `authorization: Bearer <key>`; turns TLS on.'),
+  TEMPORAL_TLS: bool.optional().describe('`true` connects with TLS (system CAs unless a CA is set), `false` without, even with an API key. Default: TLS when any TEMPORAL_TLS_* or an API key is set.'),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional().describe('PEM file of the CA that signed the frontend\'s certificate (or `TEMPORAL_TLS_SERVER_CA_CERT_DATA`: the PEM itself).'),
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: z.string().min(1).optional().describe('The CA certificate as PEM text, instead of a file.'),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional().describe('mTLS: PEM file of wavflow\'s client certificate (or `TEMPORAL_TLS_CLIENT_CERT_DATA`).'),
+  TEMPORAL_TLS_CLIENT_CERT_DATA: z.string().min(1).optional().describe('mTLS: the client certificate as PEM text.'),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional().describe('mTLS: PEM file of the client certificate\'s private key (or `TEMPORAL_TLS_CLIENT_KEY_DATA`).'),
+  TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().min(1).optional().describe('mTLS: the private key as PEM text.'),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional().describe('Host name to check the frontend\'s certificate against, when it differs from the address\'s.'),
+  TEMPORAL_PROFILE: z.string().min(1).optional().describe('Profile of `temporal.toml` to use (default `default`); the variables above override its fields. `TEMPORAL_GRPC_META_<NAME>` adds a gRPC header.'),
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional().describe('The `temporal.toml` to read. Default `~/.config/temporalio/temporal.toml` (when it exists). `npm start` reads none.'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('wavflow').describe('Task queue of the worker and of every conversion.'),
-  TEMPORAL_UI_PORT: port.default(8233).describe('Port of the dev server\'s Web UI.'),
+  TEMPORAL_UI_PORT: port.default(8233).describe('Port of the Temporal Web UI that `npm start` (dev server) or `npm run cluster` starts.'),
   TEMPORAL_UI_URL: z.url().optional().describe('Base URL of the Temporal UI printed in links. Default `http://127.0.0.1:<TEMPORAL_UI_PORT>`.'),
   TEMPORAL_DB_FILE: z.string().min(1).default('.data/temporal.db').describe('SQLite file of the dev server started by `npm start`.'),
   TEMPORAL_CLI_PATH: z.string().optional().describe('Use this Temporal CLI binary instead of finding or building one.'),
@@ -52,7 +66,8 @@ export const configSchema = z.object({
   CALLBACK_LIMIT_REFILL_SECONDS: z.coerce.number().positive().default(CALLBACK_LIMIT_DEFAULTS.refillSeconds).describe('After the burst, one more callback per conversion every this many seconds.'),
   PROVIDER_TIMEOUT_MS: positiveInt.default(15_000).describe('Timeout of one provider API request.'),
   PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(2).describe('Provider calls (submit, poll) per second across all workers: 2/s is the documented 20 per 10 s.'),
-  PROVIDER_RETRY_BASE_MS: positiveInt.default(2000).describe('First delay before retrying a rate-limited or failed provider call; doubles per attempt (max 2 min), with jitter.'),
+  PROVIDER_RETRY_BASE_MS: positiveInt.default(PROVIDER_BACKOFF.initialMs).describe('First delay before retrying a provider call the provider refused for now (rate limit, outage); doubles per attempt up to PROVIDER_RETRY_MAX_MS, jittered over its upper half. A call that timed out is retried on the workflow\'s fixed schedule: 2 s, doubling, at most 2 min.'),
+  PROVIDER_RETRY_MAX_MS: positiveInt.default(PROVIDER_BACKOFF.maximumMs).describe('Longest delay before retrying a provider call the provider refused for now.'),
   CONFIRM_CALLBACKS: bool.default(true).describe('Confirm each callback with one record-info call: a success downloads the URL record-info gives, a failure stands only when record-info agrees.'),
 
   POLL_INTERVAL_SECONDS: z.coerce.number().pipe(secondsWithin(POLL_INTERVAL_MS)).default(30).describe('Default record-info poll interval while no callback has answered (5 to 3600: the provider allows 20 requests per 10 s for all conversions together).'),
@@ -117,13 +132,23 @@ export const configSchema = z.object({
   SANDBOX_DEMO: bool.default(true).describe('Whether `npm start` runs one demo conversion once everything is up.'),
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.infer<typeof configSchema> & {
+  /** The Temporal connection, profile and environment resolved together; TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE hold the result. */
+  temporal: TemporalConnectionConfig;
+};
+
+export interface LoadOptions {
+  /** False reads no temporal.toml profile: `npm start` connects to the dev server it starts. */
+  temporalProfiles?: boolean;
+  /** False for commands that only talk to Temporal (`setup`, `cluster`): they need none of the production secrets. */
+  productionSecrets?: boolean;
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
   // Empty values count as unset, as in most .env tooling.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = configSchema.safeParse(present);
@@ -131,11 +156,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  const config = parsed.data;
-  if (config.WAV_STORE && config.WAV_OUTPUT_DIR) throw new ConfigError('invalid configuration:\n  WAV_OUTPUT_DIR: deprecated; set only WAV_STORE (file://<dir>)');
-  const missing = config.NODE_ENV === 'production' ? (['CALLBACK_SECRET', 'API_TOKEN'] as const).filter((name) => !config[name]) : [];
+  if (parsed.data.WAV_STORE && parsed.data.WAV_OUTPUT_DIR) throw new ConfigError('invalid configuration:\n  WAV_OUTPUT_DIR: deprecated; set only WAV_STORE (file://<dir>)');
+  const missing = parsed.data.NODE_ENV === 'production' && options.productionSecrets !== false ? (['CALLBACK_SECRET', 'API_TOKEN'] as const).filter((name) => !parsed.data[name]) : [];
   if (missing.length) throw new ConfigError(`invalid configuration:\n${missing.map((name) => `  ${name}: required when NODE_ENV=production`).join('\n')}`);
-  return config;
+  let temporal: TemporalConnectionConfig;
+  try {
+    // TEMPORAL_TLS as this schema reads it (yes/no/1/0 too), not only the `true`/`1` of envconfig.
+    const tls = parsed.data.TEMPORAL_TLS === undefined ? {} : { TEMPORAL_TLS: String(parsed.data.TEMPORAL_TLS) };
+    temporal = resolveTemporalConnection(
+      { ...present, ...tls },
+      { defaultAddress: parsed.data.TEMPORAL_ADDRESS, defaultNamespace: parsed.data.TEMPORAL_NAMESPACE, configFile: options.temporalProfiles ?? true },
+    );
+  } catch (err) {
+    if (err instanceof TemporalConfigError) throw new ConfigError(`invalid configuration:\n  ${err.message}`);
+    throw err;
+  }
+  return { ...parsed.data, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, temporal };
 }
 
 export const temporalUiUrl = (config: Config) => config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;

@@ -11,7 +11,7 @@ import type { AppDeps } from './server';
 import type { StartOptions } from './client';
 import { createS3Client, FileStore, S3Store, type WavStore } from './download';
 import { ProviderClient } from './provider';
-import { freePort, installTemporalRuntime } from './temporal';
+import { explainConnectionError, freePort, installTemporalRuntime } from './temporal';
 import { resolveBuildId } from './versioning';
 import { workerTuning, type WorkerOptions } from './worker';
 
@@ -69,13 +69,31 @@ export function providerClient(config: Config, sandboxUrl?: string): ProviderCli
   });
 }
 
+/**
+ * The three ways wavflow reaches Temporal, all from one resolved configuration (environment and
+ * temporal.toml profile: address, namespace, TLS, mTLS, API key). A failure caused by a setting
+ * (a wrong CA, a missing client certificate) is reported naming it.
+ */
 export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection: await connectTemporal(config), namespace: config.temporal.namespace });
+}
+
+/** The bare connection (its operator and workflow services), for `wavflow setup`. */
+export function connectTemporal(config: Config): Promise<Connection> {
+  return Connection.connect(config.temporal.connection).catch(async (err: unknown) => {
+    throw await explainConnectionError(err, config.temporal);
+  });
+}
+
+/** A client that connects on first use: `wavflow server` listens even while Temporal is unreachable. */
+export function lazyClient(config: Config): Client {
+  return new Client({ connection: Connection.lazy(config.temporal.connection), namespace: config.temporal.namespace });
 }
 
 export function connectWorker(config: Config): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  return NativeConnection.connect(config.temporal.connection).catch(async (err: unknown) => {
+    throw await explainConnectionError(err, config.temporal);
+  });
 }
 
 export const startDefaults = (config: Config, startedBy: string): StartOptions => ({
@@ -134,7 +152,7 @@ export async function workerOptions(
         connectTimeoutMs: config.DOWNLOAD_CONNECT_TIMEOUT_MS,
         idleTimeoutMs: config.DOWNLOAD_IDLE_TIMEOUT_MS,
       },
-      retryBackoff: { baseMs: config.PROVIDER_RETRY_BASE_MS, maxMs: 120_000 },
+      retryBackoff: { baseMs: config.PROVIDER_RETRY_BASE_MS, maxMs: config.PROVIDER_RETRY_MAX_MS },
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { DevServer } from '../../src/temporal';
+import { carryOutClusterFault, isClusterFault, type ClusterFaultTargets } from './cluster-faults';
 import type { FaultEvent } from './plan';
 import type { CliProcess } from './processes';
 
@@ -10,6 +11,8 @@ export interface FaultTargets {
   temporal(): DevServer;
   /** Starts the dev server again on the same SQLite file and port. */
   restartTemporal(): Promise<void>;
+  /** With the cluster harness: what its own faults act on. */
+  cluster?: Omit<ClusterFaultTargets, 'say' | 'counts' | 'sleep' | 'until'> | undefined;
   say(message: string): void;
   /** "N started, M finished", for the log line. */
   counts: string;
@@ -18,7 +21,11 @@ export interface FaultTargets {
 }
 
 /** One process fault, carried out to the end (the process is back) before the next one. */
-export async function carryOut(event: FaultEvent, t: FaultTargets): Promise<void> {
+export async function carryOut(event: FaultEvent, t: FaultTargets): Promise<{ settledWhileDown?: number; failoverSeconds?: number; shardsMoved?: number }> {
+  if (isClusterFault(event)) {
+    if (!t.cluster) throw new Error(`a ${event.kind} needs the cluster (npm run chaos -- --cluster)`);
+    return carryOutClusterFault(event, { ...t.cluster, counts: t.counts, say: (m) => t.say(m), sleep: (ms) => t.sleep(ms), until: (what, check, ms) => t.until(what, check, ms) });
+  }
   if (event.kind === 'worker-kill') {
     const worker = t.workers[event.worker ?? 0] as CliProcess;
     t.say(`SIGKILL ${worker.name} (pid ${worker.pid}), ${t.counts}; starting a new one`);
@@ -45,4 +52,5 @@ export async function carryOut(event: FaultEvent, t: FaultTargets): Promise<void
     await t.restartTemporal();
     t.say('Temporal dev server back');
   }
+  return {};
 }

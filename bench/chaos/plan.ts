@@ -37,7 +37,9 @@ export interface ConversionPlan {
   failure?: PlannedFailure;
 }
 
-export type FaultKind = 'worker-kill' | 'http-restart' | 'temporal-restart';
+export type FaultKind = 'worker-kill' | 'http-restart' | 'temporal-restart' | ClusterFaultKind;
+/** Faults only a Temporal cluster can have (bench/chaos/cluster-faults.ts). */
+export type ClusterFaultKind = 'history-node-kill' | 'temporal-kill' | 'postgres-restart';
 
 export interface FaultEvent {
   kind: FaultKind;
@@ -48,6 +50,8 @@ export interface FaultEvent {
   afterShare: number;
   /** worker-kill: which of the two workers. */
   worker?: number;
+  /** history-node-kill: which history node (0-based). */
+  node?: number;
   /** Restarts: how long the process stays down before it is started again. */
   downMs?: number;
 }
@@ -58,6 +62,10 @@ export interface PlanOptions {
   workerKills: number;
   httpRestarts: number;
   temporalRestarts: number;
+  /** On a cluster: SIGKILLs of one history node, of every Temporal process, and immediate PostgreSQL restarts. */
+  historyNodeKills?: number;
+  temporalKills?: number;
+  postgresRestarts?: number;
 }
 
 export interface FaultPlan extends PlanOptions {
@@ -142,6 +150,10 @@ export function makePlan(options: PlanOptions): FaultPlan {
     ...Array.from({ length: options.workerKills }, (): FaultEvent => ({ kind: 'worker-kill', afterShare: 0, worker: random.int(0, 1) })),
     ...Array.from({ length: options.httpRestarts }, (): FaultEvent => ({ kind: 'http-restart', afterShare: 0, downMs: random.int(500, 3_000) })),
     ...Array.from({ length: options.temporalRestarts }, (): FaultEvent => ({ kind: 'temporal-restart', afterShare: 0, downMs: random.int(1_000, 4_000) })),
+    // Drawn after the dev server's faults, so a seed gives the same plan there as before.
+    ...Array.from({ length: options.historyNodeKills ?? 0 }, (): FaultEvent => ({ kind: 'history-node-kill', afterShare: 0, node: random.int(0, 1) })),
+    ...Array.from({ length: options.temporalKills ?? 0 }, (): FaultEvent => ({ kind: 'temporal-kill', afterShare: 0, downMs: random.int(1_000, 4_000) })),
+    ...Array.from({ length: options.postgresRestarts ?? 0 }, (): FaultEvent => ({ kind: 'postgres-restart', afterShare: 0, downMs: random.int(1_000, 4_000) })),
   ];
   // Moments spread over the starts (faults happen one after the other, in this order).
   for (const event of events) event.afterShare = Math.round(random.real(0.1, 0.9) * 1000) / 1000;

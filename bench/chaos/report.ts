@@ -51,6 +51,7 @@ export function figures(run: ChaosRun) {
     downloadsRetriedAfterTimeout: sum(checks.map((c) => c.timedOutAttempts.downloadWav ?? 0)),
     httpRestarts: run.faults.filter((f) => f.kind === 'http-restart').length,
     temporalRestarts: run.faults.filter((f) => f.kind === 'temporal-restart').length,
+    ...clusterFigures(run),
     filesVerified: succeeded.length,
     bytesDownloaded: sum(run.sandboxTasks.map((t) => t.bytesServed)),
     bytesNeeded: sum(succeeded.map((c) => c.fileBytes)),
@@ -105,6 +106,7 @@ export function printReport(run: ChaosRun, f: ChaosFigures, out: (line: string) 
     ['worker kills survived', String(f.workerKills), `HTTP server restarts ${f.httpRestarts}, Temporal restarts ${f.temporalRestarts}`],
     ['activities retried after a timeout', String(f.activitiesRetriedAfterTimeout), `${f.downloadsRetriedAfterTimeout} of them downloads: work a kill or an outage interrupted`],
     ['process crashes', String(f.crashes), 'wavflow processes that exited unasked'],
+    ...clusterRows(f),
     ['wall time', `${f.wallSeconds} s`, `seed ${f.seed}`],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
@@ -124,4 +126,27 @@ export function printReport(run: ChaosRun, f: ChaosFigures, out: (line: string) 
   for (const crash of run.crashes) out(`  crash: ${crash}`);
   for (const key of run.orphanedUploads.slice(0, 20)) out(`  multipart upload left: ${key}`);
   out(`verdict: ${f.ok ? 'PASS: nothing lost, corrupt, duplicated, fetched again, stuck, left over, forged or crashed' : 'FAIL'}`);
+}
+
+/** The cluster harness's faults (zero on the dev server, which cannot have them). */
+function clusterFigures(run: ChaosRun) {
+  const nodeKills = run.faults.filter((f) => f.kind === 'history-node-kill');
+  return {
+    historyNodeKills: nodeKills.length,
+    settledWhileHistoryNodeDown: nodeKills.reduce((sum, f) => sum + (f.settledWhileDown ?? 0), 0),
+    historyFailoverSeconds: Math.max(0, ...nodeKills.map((f) => f.failoverSeconds ?? 0)),
+    historyShardsMoved: nodeKills.reduce((sum, f) => sum + (f.shardsMoved ?? 0), 0),
+    temporalKills: run.faults.filter((f) => f.kind === 'temporal-kill').length,
+    postgresRestarts: run.faults.filter((f) => f.kind === 'postgres-restart').length,
+    temporalProcessExits: run.temporalExits.length,
+  };
+}
+
+function clusterRows(f: ChaosFigures): Array<[string, string, string]> {
+  if (!f.historyNodeKills && !f.temporalKills && !f.postgresRestarts) return [];
+  return [
+    ['history node kills survived', String(f.historyNodeKills), `${f.historyShardsMoved} shards moved; every shard served again ${f.historyFailoverSeconds} s after a kill`],
+    ['Temporal killed whole / PostgreSQL restarted', `${f.temporalKills} / ${f.postgresRestarts}`, 'SIGKILL to every service; pg_ctl stop -m immediate'],
+    ['cluster process exits', String(f.temporalProcessExits), 'Temporal or PostgreSQL processes that exited unasked (started again)'],
+  ];
 }

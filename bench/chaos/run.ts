@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startConversion } from '../../src/client';
 import { mapWithConcurrency } from '../../src/concurrency';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
+import { freePort } from '../../src/temporal';
 import { startForger, type ForgerStats } from './forger';
 import { makePlan, Random, scenarioFor, type FaultEvent, type FaultPlan } from './plan';
 import { figures } from './report';
@@ -14,6 +14,7 @@ import { builtCli, CliProcess, findProjectDir } from './processes';
 import { startReceiverFront, type ReceiverFront } from './receiver-front';
 import { carryOut } from './faults';
 import { openChaosStore } from './store';
+import { startChaosTemporal } from './temporal';
 import { checkConversion, type ConversionCheck } from './verify';
 import { pause, waitUntil } from './wait';
 
@@ -39,6 +40,11 @@ export interface ChaosOptions {
   log: (message: string) => void;
   /** Stops the run early (Ctrl-C): everything started is stopped and the directory kept. */
   signal?: AbortSignal;
+  /** The dev server (default), or the project's cluster harness with its own faults (historyNodeKills, temporalKills, postgresRestarts). */
+  temporal?: 'dev' | 'cluster';
+  historyNodeKills?: number;
+  temporalKills?: number;
+  postgresRestarts?: number;
 }
 
 export interface FaultLogEntry extends FaultEvent {
@@ -47,6 +53,10 @@ export interface FaultLogEntry extends FaultEvent {
   /** Conversions started and finished when it happened. */
   started: number;
   settled: number;
+  /** history-node-kill: conversions that finished while the node was dead, and how long its shards took to move. */
+  settledWhileDown?: number;
+  failoverSeconds?: number;
+  shardsMoved?: number;
 }
 
 export interface ChaosRun {
@@ -61,6 +71,8 @@ export interface ChaosRun {
   receiverDropped: number;
   /** wavflow processes that exited without being told to. */
   crashes: string[];
+  /** Cluster processes (Temporal services, PostgreSQL) that exited without being told to; each was started again, as a supervisor would. */
+  temporalExits: string[];
   partFilesLeft: string[];
   /** Multipart uploads left in the bucket at the end (S3 store). */
   orphanedUploads: string[];
@@ -74,7 +86,7 @@ const TASK_QUEUE = 'chaos';
 const SANDBOX_KEY = 'chaos-sandbox-key';
 
 /**
- * One chaos run: its own Temporal dev server (SQLite file), sandbox, receiver front, HTTP server
+ * One chaos run: its own Temporal (a dev server on a SQLite file, or the cluster harness), sandbox, receiver front, HTTP server
  * process and two worker processes; N conversions under the planned faults; then the checks.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
@@ -96,15 +108,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   let failed = true;
 
   try {
-    const temporalCli = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
-    const temporalPort = await freePort();
-    const startTemporal = () =>
-      startDevServer({ cliPath: temporalCli, port: temporalPort, uiPort: null, dbFile: join(workDir, 'temporal.db'), namespace: 'default', logFile: join(workDir, 'temporal.log'), log: () => {} });
-    let temporal: DevServer = await startTemporal();
+    const temporal = await startChaosTemporal(options.temporal ?? 'dev', projectDir, workDir, say);
     cleanups.push(() => temporal.stop());
+    say(temporal.description);
     const store = await openChaosStore(options.store ?? 'file', workDir, projectDir, say);
     cleanups.push(() => store.stop());
-    say(`Temporal dev server on ${temporal.address}, state in ${join(workDir, 'temporal.db')}`);
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
@@ -229,9 +237,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     for (const event of plan.events) {
       await until(`${Math.ceil(event.afterShare * plan.conversions)} started conversions`, () => startedIds.length >= event.afterShare * plan.conversions, deadline - Date.now(), 100).catch(unlessAborted);
       if (Date.now() > deadline) break;
-      faults.push({ ...event, at: since(), started: startedIds.length, settled });
+      const entry: FaultLogEntry = { ...event, at: since(), started: startedIds.length, settled };
+      faults.push(entry);
       const counts = `${startedIds.length} started, ${settled} finished`;
-      await carryOut(event, { workers, server, serverUrl, temporal: () => temporal, restartTemporal: async () => void (temporal = await startTemporal()), say: (m) => say(`fault: ${m}`), counts, sleep, until });
+      const cluster = temporal.cluster && {
+        cluster: temporal.cluster,
+        settled: async () => (await refresh().catch(() => {}), settled),
+      };
+      Object.assign(
+        entry,
+        await carryOut(event, { workers, server, serverUrl, temporal: () => temporal.devServer!(), restartTemporal: () => temporal.restartDevServer!(), cluster, say: (m) => say(`fault: ${m}`), counts, sleep, until }),
+      );
     }
 
     await starting;
@@ -255,6 +271,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       sandboxTasks: sandbox.tasks().map((t) => ({ wavTaskId: t.wavTaskId, audioId: t.audioId, bytesServed: t.bytesServed, fileBytes: t.file?.bytes ?? 0 })),
       receiverDropped: front.dropped.size,
       crashes: processes.flatMap((p) => p.crashes),
+      temporalExits: temporal.cluster?.crashes() ?? [],
       partFilesLeft: await store.partFiles(),
       orphanedUploads: await store.orphanedUploads(),
       store: store.kind,

@@ -5,15 +5,13 @@ import type { ProviderCallback } from '../../src/provider/types';
 import type { Sandbox, SandboxTask } from '../../src/sandbox';
 import { providerCallbackSignal, statusQuery, type ConversionResult, type ConversionStatus } from '../../src/workflows';
 import type { ConversionPlan } from './plan';
+import { startedOver, storedBeforeLastAttempt } from './resume';
 import type { ChaosStore } from './store';
 
 /**
  * The end of a chaos run: every conversion checked against the sandbox's own record of what it
  * served, and against its workflow history (which no counter inside wavflow can dress up).
  */
-
-/** Bytes served beyond this share of the file mean a resume started over. */
-export const RESUME_FAILED_SHARE = 1.1;
 
 export type Verdict = 'succeeded' | 'failed-as-expected' | 'lost' | 'corrupt' | 'wrong-outcome' | 'stuck';
 
@@ -57,11 +55,7 @@ export async function checkConversion(client: Client, sandbox: Sandbox, store: P
     bytesServed: task?.bytesServed ?? 0,
     fileBytes: task?.file?.bytes ?? 0,
     downloadedTwice: task?.file !== undefined && task.bytesServed >= 2 * task.file.bytes,
-    resumeFailed:
-      task?.file !== undefined &&
-      task.bytesServed >= RESUME_FAILED_SHARE * task.file.bytes &&
-      task.bytesServed < 2 * task.file.bytes &&
-      task.bytesServed - task.file.bytes > store.resumeSlackBytes,
+    resumeFailed: startedOver({ fileBytes: task?.file?.bytes ?? 0, bytesServed: task?.bytesServed ?? 0, resumedFrom: undefined, storedBefore: undefined, slackBytes: store.resumeSlackBytes }),
   };
   const description = await handle.describe().catch(() => undefined);
   if (!description) return { ...base, verdict: 'lost', detail: 'no such workflow', workflowStatus: 'NOT_FOUND', foreignSignals: 0, timedOutAttempts: {} };
@@ -97,6 +91,8 @@ export async function checkConversion(client: Client, sandbox: Sandbox, store: P
     const type = closing?.workflowExecutionFailedEventAttributes?.failure?.applicationFailureInfo?.type ?? undefined;
     return { ...check, ...extra, verdict: 'lost', detail: `ended ${workflowStatus} ${type ?? ''}`.trim(), ...(type ? { failureType: type } : {}) };
   }
+  // With a result, the download's own account of where each attempt started decides (bench/chaos/resume.ts).
+  check.resumeFailed = startedOver({ fileBytes: base.fileBytes, bytesServed: base.bytesServed, resumedFrom: result.resumedFrom, storedBefore: storedBeforeLastAttempt(events), slackBytes: store.resumeSlackBytes });
   const served = task?.file?.sha256;
   const onDisk = await store.sha256Of(plan.conversionId);
   if (onDisk === undefined) return { ...check, ...extra, verdict: 'lost', detail: 'completed, but no file in the store' };

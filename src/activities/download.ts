@@ -1,27 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { ForbiddenAddressError, NotHttpResponseError, objectName, safeGet, type AddressPolicy, type PartialWrite, type WavStore } from '../download';
-import { FailureType } from '../failures';
+import { activityFailure, fileHostFailure, FailureType } from '../failures';
 import type { Metrics } from '../metrics';
 import { parseWavHeader, WavFormatError, type WavInfo } from '../wav';
-import type { DownloadResult } from '../workflows';
 import { chooseSaved, heartbeatEveryMs, readProgress, savedFromRecord, type Progress } from './download-progress';
-
-export interface DownloadInput {
-  conversionId: string;
-  url: string;
-  /** The provider's task id, for log lines (absent in histories recorded before it was added). */
-  wavTaskId?: string;
-  /**
-   * On cancellation keep the partial file (and what resumes it) and end with a CancelledFailure
-   * whose details are the last checkpoint, for the run that continues the download; the workflow
-   * removes the partial file itself when the conversion is cancelled (`discardPartialWav`).
-   * Absent (histories of 0.1 and 0.2): a cancellation requested by the workflow removes it here.
-   */
-  keepPartialOnCancel?: boolean;
-  /** A checkpoint an earlier run's attempt ended with: taken as the heartbeat details when this attempt has none. */
-  resume?: unknown;
-}
+import type { DiscardPartialInput, DownloadInput, DownloadResult } from './types';
 
 export interface DownloadDeps {
   store: WavStore;
@@ -36,15 +20,8 @@ export interface DownloadDeps {
   heartbeatEveryMs?: number | undefined;
 }
 
-/** File host answers that mean the URL is no longer good; the workflow can ask for a fresh one. */
-const EXPIRED_STATUSES = [403, 404, 410];
 /** How often free disk is checked while the file grows (stores that know it). */
 const DISK_CHECK_EVERY_MS = 1_000;
-
-/** The one place a download's failures are made: a type from src/failures.ts, a message, retried or not. */
-function failure(type: FailureType, message: string, retryable: boolean): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: !retryable });
-}
 
 /**
  * Streams the WAV into the store's partial file (never holding it in memory), resuming where an
@@ -130,32 +107,35 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       if (signal.aborted) return stop();
       if (err instanceof ForbiddenAddressError) {
         await partial.discard();
-        throw failure(FailureType.ForbiddenDownloadAddress, err.message, false);
+        throw activityFailure(FailureType.ForbiddenDownloadAddress, err.message);
       }
       if (err instanceof NotHttpResponseError) {
         await partial.discard();
-        throw failure(FailureType.NotHttpResponse, err.message, false);
+        throw activityFailure(FailureType.NotHttpResponse, err.message);
       }
       await partial.close();
-      throw failure(FailureType.DownloadFailed, `request failed: ${errorMessage(err)}`, true);
+      throw activityFailure(FailureType.DownloadFailed, `request failed: ${errorMessage(err)}`);
     }
     const { status, headers, body } = response;
-    const give = async (type: FailureType, message: string, retryable: boolean, discard: boolean) => {
+    /** Stops reading and fails; the partial file is kept for the next attempt to resume, or discarded. */
+    const give = async (type: FailureType, message: string, { partial: keep }: { partial: 'keep' | 'discard' }) => {
       body.destroy();
-      await (discard ? partial.discard() : partial.close());
-      return failure(type, message, retryable);
+      await (keep === 'keep' ? partial.close() : partial.discard());
+      return activityFailure(type, message);
     };
 
-    if (EXPIRED_STATUSES.includes(status)) throw await give(FailureType.WavUrlExpired, `file host answered ${status}`, false, true);
-    if (status === 416) throw await give(FailureType.DownloadFailed, 'range not satisfiable; starting over', true, true);
-    if (status !== 200 && status !== 206) throw await give(FailureType.DownloadFailed, `file host answered ${status}`, true, false);
+    // The URL is no longer good (the failure table says which statuses): the workflow can ask for a fresh one.
+    const expired = fileHostFailure(status);
+    if (expired) throw await give(expired, `file host answered ${status}`, { partial: 'discard' });
+    if (status === 416) throw await give(FailureType.DownloadFailed, 'range not satisfiable; starting over', { partial: 'discard' });
+    if (status !== 200 && status !== 206) throw await give(FailureType.DownloadFailed, `file host answered ${status}`, { partial: 'keep' });
 
     let total: number | undefined;
     if (status === 206) {
       const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(headers['content-range'] ?? '');
       const [start, end, size] = range ? [Number(range[1]), Number(range[2]), Number(range[3])] : [NaN, NaN, NaN];
       if (start !== offset || end !== size - 1) {
-        throw await give(FailureType.DownloadFailed, `Content-Range "${headers['content-range'] ?? ''}" does not continue at ${offset}`, true, true);
+        throw await give(FailureType.DownloadFailed, `Content-Range "${headers['content-range'] ?? ''}" does not continue at ${offset}`, { partial: 'discard' });
       }
       total = size;
       metrics.downloadsResumed.inc();
@@ -168,7 +148,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       total = Number.isFinite(length) ? length : undefined;
     }
     if (total !== undefined && total > deps.maxBytes) {
-      throw await give(FailureType.DownloadTooLarge, `${total} bytes is more than the ${deps.maxBytes} allowed`, false, true);
+      throw await give(FailureType.DownloadTooLarge, `${total} bytes is more than the ${deps.maxBytes} allowed`, { partial: 'discard' });
     }
     Object.assign(fetchedUnder, { total, etag: headers.etag, lastModified: headers['last-modified'] });
     try {
@@ -179,7 +159,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       body.destroy();
       await partial.close();
       if (err instanceof ApplicationFailure) throw err;
-      throw failure(FailureType.DownloadFailed, `storing the file failed: ${errorMessage(err)}`, true);
+      throw activityFailure(FailureType.DownloadFailed, `storing the file failed: ${errorMessage(err)}`);
     }
 
     // Heartbeats carry progress (for people, and for a retry) and are how a cancellation reaches
@@ -206,12 +186,12 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
     } catch (err) {
       body.destroy();
       if (signal.aborted) return stop();
-      if (err instanceof TooLarge) throw await give(FailureType.DownloadTooLarge, err.message, false, true);
+      if (err instanceof TooLarge) throw await give(FailureType.DownloadTooLarge, err.message, { partial: 'discard' });
       if (err instanceof WavFormatError) throw await notAWav(partial, err);
       await partial.close();
-      if (err instanceof StorageFull) throw failure(FailureType.InsufficientStorage, err.message, true);
+      if (err instanceof StorageFull) throw activityFailure(FailureType.InsufficientStorage, err.message);
       // The store keeps what it holds for sure (and its record says so): the next attempt resumes from there.
-      throw failure(FailureType.DownloadFailed, `interrupted after ${received} bytes: ${errorMessage(err)}`, true);
+      throw activityFailure(FailureType.DownloadFailed, `interrupted after ${received} bytes: ${errorMessage(err)}`);
     } finally {
       clearInterval(beating);
       clearInterval(checkingDisk);
@@ -221,7 +201,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
 
     if (total !== undefined && received !== total) {
       // Short: the next attempt resumes. Long: the file is not what was announced.
-      throw await give(FailureType.TruncatedDownload, `received ${received} of ${total} bytes`, true, received > total);
+      throw await give(FailureType.TruncatedDownload, `received ${received} of ${total} bytes`, { partial: received > total ? 'discard' : 'keep' });
     }
     let file;
     let wav;
@@ -232,7 +212,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       if (signal.aborted) return stop();
       if (err instanceof WavFormatError) throw await notAWav(partial, err);
       await partial.close();
-      throw failure(FailureType.DownloadFailed, `storing the file failed: ${errorMessage(err)}`, true);
+      throw activityFailure(FailureType.DownloadFailed, `storing the file failed: ${errorMessage(err)}`);
     }
     const { bytes, sha256 } = file;
     // Said only where a heartbeat went before (a long download): a short one costs no heartbeat,
@@ -243,7 +223,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       location = await partial.commit({ bytes, sha256, wav });
     } catch (err) {
       await partial.close();
-      throw failure(FailureType.DownloadFailed, `committing the file failed: ${errorMessage(err)}`, true);
+      throw activityFailure(FailureType.DownloadFailed, `committing the file failed: ${errorMessage(err)}`);
     }
     ctx.log.info('wav downloaded', { location, bytes, resumedFrom: offset });
     return { ...describeFile(location, bytes, sha256, wav), attempt: ctx.info.attempt, resumedFrom: offset };
@@ -253,7 +233,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
   async function ensureFreeSpace(needed: number): Promise<void> {
     const free = await store.freeBytes();
     if (free !== undefined && free - Math.max(0, needed) < deps.minFreeBytes) {
-      throw failure(FailureType.InsufficientStorage, `${free} bytes free; ${Math.max(0, needed)} needed plus a ${deps.minFreeBytes} byte margin`, true);
+      throw activityFailure(FailureType.InsufficientStorage, `${free} bytes free; ${Math.max(0, needed)} needed plus a ${deps.minFreeBytes} byte margin`);
     }
   }
 }
@@ -264,7 +244,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
  * keeps it for a run that will not come.
  */
 export function createDiscardPartialWav(store: WavStore) {
-  return async function discardPartialWav({ conversionId }: { conversionId: string }): Promise<void> {
+  return async function discardPartialWav({ conversionId }: DiscardPartialInput): Promise<void> {
     await store.discardPartial(objectName(conversionId));
   };
 }
@@ -272,7 +252,7 @@ export function createDiscardPartialWav(store: WavStore) {
 /** A body that is no WAV file, or ends inside its header: nothing of it is kept. */
 async function notAWav(partial: PartialWrite, err: WavFormatError): Promise<ApplicationFailure> {
   await partial.discard();
-  return err.problem === 'truncated' ? failure(FailureType.TruncatedDownload, err.message, true) : failure(FailureType.NotAWavFile, err.message, false);
+  return err.problem === 'truncated' ? activityFailure(FailureType.TruncatedDownload, err.message) : activityFailure(FailureType.NotAWavFile, err.message);
 }
 
 /** The committed file's size, if it was written since `sinceMs` and no partial file is beside it (and of `total` bytes, when known). */

@@ -37,6 +37,6 @@ export function createFileActivities(deps: ActivityDeps & ActivityMetrics) {
 
 export type Activities = ReturnType<typeof createProviderActivities> & ReturnType<typeof createFileActivities>;
 export type { RetryBackoff } from './provider-failure';
-export type { SubmitInput } from './submit';
-export type { DownloadInput, DownloadDeps } from './download';
+export type { DownloadDeps } from './download';
+export type * from './types';
 export { activityLogAttributes } from './log-attributes';

@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { Metrics } from '../metrics';
-import type { ProviderClient, ProviderRecord } from '../provider';
-import { interpretRecord } from '../workflows/answers';
+import type { ProviderClient } from '../provider';
 import { toApplicationFailure, type RetryBackoff } from './provider-failure';
+import type { PollInput, ProviderRecord } from './types';
 
 export interface PollDeps {
   provider: ProviderClient;
@@ -10,12 +10,14 @@ export interface PollDeps {
   metrics: Metrics;
 }
 
+/**
+ * One record-info call. What its answer means is the workflow's to decide (and to count); the
+ * activity counts only the calls that failed.
+ */
 export function createPollConversion({ provider, retryBackoff, metrics }: PollDeps) {
-  return async function pollConversion({ wavTaskId }: { wavTaskId: string }): Promise<ProviderRecord> {
+  return async function pollConversion({ wavTaskId }: PollInput): Promise<ProviderRecord> {
     try {
-      const record = await provider.recordInfo(wavTaskId, Context.current().cancellationSignal);
-      metrics.polls.inc({ answer: interpretRecord(record).kind });
-      return record;
+      return await provider.recordInfo(wavTaskId, Context.current().cancellationSignal);
     } catch (err) {
       metrics.polls.inc({ answer: 'error' });
       throw toApplicationFailure(err, Context.current().info.attempt, retryBackoff);

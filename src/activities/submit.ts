@@ -2,12 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Metrics } from '../metrics';
 import { callbackUrl, ProviderError, type ProviderClient, type SubmitResult } from '../provider';
 import { toApplicationFailure, type RetryBackoff } from './provider-failure';
-
-export interface SubmitInput {
-  conversionId: string;
-  taskId?: string | undefined;
-  audioId?: string | undefined;
-}
+import type { SubmitInput } from './types';
 
 export interface SubmitDeps {
   provider: ProviderClient;

@@ -48,7 +48,7 @@ export class Metrics {
 
   readonly polls = new Counter({
     name: 'wavflow_polls_total',
-    help: 'record-info calls by what they answered (pending, success, failure) or error.',
+    help: 'record-info answers by what they meant for the conversion (pending, success, failure: counted by the workflow), and failed record-info calls (error: counted by the activity, per attempt).',
     labelNames: ['answer'] as const,
     registers: [this.registry],
   });

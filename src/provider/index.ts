@@ -1,6 +1,6 @@
 export * from './types';
 export { ProviderClient, type ProviderClientOptions } from './client';
-export { ProviderError, classifyProviderCode, type ProviderEndpoint } from './errors';
+export { ProviderError, type ProviderEndpoint } from './errors';
 export { parseCallback, parseRecord, describeIssues, type ParseResult } from './schemas';
 export {
   callbackSignature,

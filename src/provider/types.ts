@@ -1,8 +1,10 @@
 /**
- * The provider's answers after normalization: one shape whatever variant of the wire format
- * (section 7 of the contract) they arrived in. Plain data, safe to pass to workflow code.
+ * The provider's answers after normalization: one shape whatever variant of the wire format they
+ * arrived in (sunoapi.org, api.box and kie.ai name the same fields differently: `audio_wav_url` or
+ * `audioWavUrl`, `task_id` or `taskId`, `code` as a number or a string). Plain data, safe to pass
+ * to workflow code.
  */
-export type ProviderVariant = 'sunoapi' | 'kie';
+export type { ProviderVariant } from '../failures';
 
 /** A callback body, normalized. `code` is the body's code, not the HTTP status. */
 export interface ProviderCallback {

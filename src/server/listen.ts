@@ -14,8 +14,8 @@ export interface RunningServer {
 
 export async function listen(app: Express, port: number, host: string): Promise<RunningServer> {
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host, () => resolve(s));
-    s.once('error', reject);
+    // Express 5 hands a listen error (EADDRINUSE) to this callback.
+    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   const bound = (server.address() as AddressInfo).port;
   return {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findOnPath, goInstall, isExecutable } from './go-install';
 
 /** Later tags carry a replace directive in go.mod and cannot be `go install`ed. */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
@@ -40,14 +40,16 @@ export async function obtainTemporalCli({ projectDir, explicitPath, log }: Obtai
     log(`Temporal CLI downloaded to ${cached}`);
     return cached;
   }
-  log(`download failed (${downloadError}); building it with go install instead (a few minutes, once)`);
-  // Go's default install location, for shells whose PATH was not extended by a login profile.
-  const go = (await findOnPath('go')) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined);
-  if (!go) throw new Error('cannot obtain the Temporal CLI: the release archive is unreachable and Go is not installed');
-  const started = Date.now();
-  await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`], { ...process.env, GOBIN: binDir });
+  log(`download failed (${downloadError})`);
+  await goInstall({
+    packages: [`github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`],
+    binDir,
+    logFile: join(projectDir, '.temporal', 'go-install.log'),
+    what: `the Temporal CLI v${TEMPORAL_CLI_VERSION}`,
+    expected: 'a few minutes',
+    log,
+  });
   if (!(await isExecutable(cached))) throw new Error(`go install finished but ${cached} is missing`);
-  log(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)} s: ${cached}`);
   return cached;
 }
 
@@ -68,20 +70,6 @@ async function downloadRelease(binDir: string, target: string): Promise<void> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-}
-
-async function findOnPath(command: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && (await isExecutable(join(dir, command)))) return join(dir, command);
-  }
-  return undefined;
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  return access(path, constants.X_OK).then(
-    () => true,
-    () => false,
-  );
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {

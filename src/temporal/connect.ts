@@ -1,7 +1,10 @@
+import { TemporalConnectionError } from './connection';
+
 /**
  * Connects, and while Temporal is unreachable keeps trying (250 ms, doubling to 5 s): a worker
  * started before Temporal, or during an outage, comes up with it instead of exiting and waiting on
- * a supervisor's restart backoff. Every failure is reported, so a wrong address is visible.
+ * a supervisor's restart backoff. Every failure is reported, so a wrong address is visible; one
+ * that names a setting (a wrong CA, a missing client certificate) ends the wait: retrying cannot fix it.
  * @returns undefined when `signal` aborts first
  */
 export async function connectWithRetry<T>(
@@ -13,6 +16,7 @@ export async function connectWithRetry<T>(
     try {
       return await connect();
     } catch (err) {
+      if (err instanceof TemporalConnectionError) throw err;
       if (options.signal?.aborted) break;
       options.onFailure(err, delay);
       await new Promise<void>((resolve) => {

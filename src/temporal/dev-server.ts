@@ -4,8 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { searchAttributeNames } from '../workflows';
+import { registerSearchAttributes } from './setup';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -116,14 +116,7 @@ export async function ensureSearchAttributes(address: string, namespace: string,
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2_000 });
       try {
-        const existing = await connection.operatorService.listSearchAttributes({ namespace });
-        const missing = searchAttributeNames.filter((name) => !(name in (existing.customAttributes ?? {})));
-        if (missing.length) {
-          await connection.operatorService.addSearchAttributes({
-            namespace,
-            searchAttributes: Object.fromEntries(missing.map((name) => [name, KEYWORD])),
-          });
-        }
+        await registerSearchAttributes(connection, namespace);
         return;
       } finally {
         await connection.close();
@@ -134,8 +127,6 @@ export async function ensureSearchAttributes(address: string, namespace: string,
     }
   }
 }
-
-const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 
 function isListening(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

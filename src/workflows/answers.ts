@@ -1,9 +1,10 @@
-import { FailureType } from '../failures';
+import { callbackFailure, stateFailure, type FailureType } from '../failures';
 import type { ProviderCallback, ProviderRecord } from '../provider/types';
 
 /**
- * What one provider answer (a callback or a record-info poll) means for the conversion.
- * Pure decision tables, documented in the README's outcome table.
+ * What one provider answer (a callback or a record-info poll) means for the conversion. Which
+ * failure a code or a state reports is the failure table's (src/failures.ts); this says when an
+ * answer is a success, a failure or neither.
  */
 export type Answer =
   | { kind: 'pending'; reason?: string }
@@ -14,38 +15,15 @@ export function interpretCallback(callback: ProviderCallback): Answer {
   if (callback.code === 200) {
     return callback.audioWavUrl ? { kind: 'success', url: callback.audioWavUrl } : { kind: 'pending', reason: 'no-url' };
   }
-  const message = callback.msg || `callback code ${callback.code}`;
-  switch (callback.code) {
-    case 400:
-      return { kind: 'failure', type: FailureType.SourceRejected, message };
-    case 451:
-      return { kind: 'failure', type: FailureType.SourceDownloadFailed, message };
-    case 401:
-      return { kind: 'failure', type: FailureType.ProviderUnauthorized, message };
-    case 402:
-    case 429:
-      return { kind: 'failure', type: FailureType.InsufficientCredits, message };
-    default:
-      return { kind: 'failure', type: FailureType.ProviderConversionError, message };
-  }
+  return { kind: 'failure', type: callbackFailure(callback.code), message: callback.msg || `callback code ${callback.code}` };
 }
 
 export function interpretRecord(record: ProviderRecord): Answer {
-  const message = record.errorMessage ?? `record-info state ${record.state}`;
-  switch (record.state) {
-    case 'SUCCESS':
-      // Contract 7.4: SUCCESS may come before the URL does; poll again.
-      return record.audioWavUrl ? { kind: 'success', url: record.audioWavUrl } : { kind: 'pending', reason: 'no-url' };
-    case 'CALLBACK_EXCEPTION':
-      // The conversion worked, only the provider's callback failed: the URL, when present, is good.
-      return record.audioWavUrl
-        ? { kind: 'success', url: record.audioWavUrl }
-        : { kind: 'failure', type: FailureType.CallbackException, message };
-    case 'CREATE_TASK_FAILED':
-      return { kind: 'failure', type: FailureType.CreateTaskFailed, message };
-    default:
-      if (record.state.includes('FAILED')) return { kind: 'failure', type: FailureType.GenerateWavFailed, message };
-      // PENDING and anything unknown: keep waiting, bounded by the deadline.
-      return { kind: 'pending' };
-  }
+  // The conversion worked when there is a URL: on SUCCESS, and on CALLBACK_EXCEPTION, where only
+  // the provider's callback failed. SUCCESS may come before its URL does: poll again.
+  if ((record.state === 'SUCCESS' || record.state === 'CALLBACK_EXCEPTION') && record.audioWavUrl) return { kind: 'success', url: record.audioWavUrl };
+  const type = stateFailure(record.state);
+  // PENDING, SUCCESS without a URL, and anything unknown: keep waiting, bounded by the deadline.
+  if (type === undefined) return { kind: 'pending', ...(record.state === 'SUCCESS' ? { reason: 'no-url' } : {}) };
+  return { kind: 'failure', type, message: record.errorMessage ?? `record-info state ${record.state}` };
 }

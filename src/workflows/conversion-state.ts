@@ -1,4 +1,4 @@
-import { FailureType } from '../failures';
+import type { DownloadResult } from '../activities/types';
 import type { ProviderCallback } from '../provider/types';
 import { interpretCallback, type Answer } from './answers';
 import { checkCarried } from './carried-status';
@@ -12,7 +12,6 @@ import {
   type ConversionInput,
   type ConversionResult,
   type ConversionStatus,
-  type DownloadResult,
   type IgnoredCallback,
   type MalformedCallback,
   type Phase,
@@ -51,9 +50,6 @@ export const MAX_KEPT_CALLBACKS = 20;
 export const MAX_KEPT_MALFORMED = 5;
 /** Bytes of a malformed body kept in the status. */
 const KEPT_MALFORMED_BODY = 1024;
-
-/** Poll failures after which waiting longer cannot help. */
-const FATAL_POLL_FAILURES: readonly string[] = [FailureType.ProviderUnauthorized, FailureType.InsufficientCredits];
 
 export function waitSettings(input: ConversionInput, { confirmFailures = false } = {}): WaitSettings {
   const confirmCallbacks = input.confirmCallbacks ?? true;
@@ -317,9 +313,4 @@ export class ConversionState {
   private timestamp(): string {
     return new Date(this.now()).toISOString();
   }
-}
-
-/** Whether a failed poll ends the conversion (waiting longer cannot help) or is only a missed poll. */
-export function isFatalPollFailure(type: string | undefined): boolean {
-  return type !== undefined && FATAL_POLL_FAILURES.includes(type);
 }

@@ -15,15 +15,16 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { FailureType } from '../failures';
+import type { Activities, DownloadResult } from '../activities';
+import { endsWaiting, FailureType } from '../failures';
 import { applicationFailureType, expiredUrlMessage, failureOf } from './activity-errors';
 import { interpretRecord, type Answer } from './answers';
-import { ConversionState, isFatalPollFailure, startingPoint, waitSettings, type Decided } from './conversion-state';
+import { ConversionState, startingPoint, waitSettings, type Decided } from './conversion-state';
 import {
   DEFAULT_DOWNLOAD_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_PROVIDER_CALL_TIMEOUT_MS,
+  PROVIDER_BACKOFF,
   malformedCallbackSignal,
   providerCallbackSignal,
   providerTaskQueue,
@@ -37,7 +38,6 @@ import {
   type ConversionInput,
   type ConversionResult,
   type ConversionSinks,
-  type DownloadResult,
   type Phase,
 } from './messages';
 import { readCallbackSignal, readCallbackSignalAsBefore, readMalformedSignal } from './signals';
@@ -117,14 +117,17 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     return continueAsNew<typeof convertToWav>(next);
   };
 
-  /** One record-info call. A poll that fails is only a missed poll, unless waiting cannot help. */
+  /** One record-info call. A poll that fails is only a missed poll, unless waiting cannot help (the failure table says when). */
   const poll = async (wavTaskId: string): Promise<Answer> => {
     conversion.onPollStarted();
     try {
-      return interpretRecord(await pollConversion({ wavTaskId }));
+      const answer = interpretRecord(await pollConversion({ wavTaskId }));
+      conversionMetrics.polled(answer.kind);
+      return answer;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      if (isFatalPollFailure(applicationFailureType(err))) failWith(FailureType.ProviderUnavailable)(err);
+      // The provider refuses the account (its key, its credits): every later poll would be refused too.
+      if (endsWaiting(applicationFailureType(err))) failWith(FailureType.ProviderUnavailable)(err);
       log.warn('poll failed; waiting for the next interval', { error: String(err) });
       return { kind: 'pending', reason: 'poll-failed' };
     }
@@ -310,8 +313,8 @@ async function until<T>(stop: () => boolean, step: () => Promise<T>, { waitForSt
 
 /**
  * The activities with their timeouts and retries. The provider's go through a queue whose worker
- * enforces the provider's rate limit. Rate limits and outages retry (the activity sets a jittered
- * delay); refusals are non-retryable.
+ * enforces the provider's rate limit. Whether a failure is retried is the failure table's
+ * (src/failures.ts): rate limits and outages are, with the delay the activity sets; refusals are not.
  */
 function activitiesFor(input: ConversionInput, taskQueue: string, bounded: boolean) {
   const providerCall = {
@@ -319,7 +322,7 @@ function activitiesFor(input: ConversionInput, taskQueue: string, bounded: boole
     // Also how long a worker that died during the call holds the conversion up.
     startToCloseTimeout: input.providerCallTimeoutMs ?? DEFAULT_PROVIDER_CALL_TIMEOUT_MS,
     scheduleToCloseTimeout: '30 minutes',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
+    retry: { initialInterval: PROVIDER_BACKOFF.initialMs, backoffCoefficient: 2, maximumInterval: PROVIDER_BACKOFF.maximumMs },
   } as const;
   const { submitConversion } = proxyActivities<Activities>({ ...providerCall, summary: 'submit the conversion to the provider' });
   // Runs started on 0.2 or later bound each poll by the poll interval: a failing one is a missed

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, type Sinks } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { DownloadResult } from '../activities/types';
 import type { ProviderCallback } from '../provider/types';
 
 /** The one definition of every message a conversion understands; server, client and CLI import these. */
@@ -48,23 +49,15 @@ export const DEFAULT_DEADLINE_MS = 60 * 60_000;
 export const DEFAULT_HISTORY_EVENT_LIMIT = 5_000;
 export const DEFAULT_DOWNLOAD_HEARTBEAT_TIMEOUT_MS = 30_000;
 export const DEFAULT_PROVIDER_CALL_TIMEOUT_MS = 60_000;
+/**
+ * The backoff of provider calls: 2 s, doubling, at most 2 min. The workflow's retry policy applies
+ * it to calls that fail without a delay of their own (a timeout, a lost worker); a provider refusal
+ * (rate limit, outage) brings its own delay, jittered, from PROVIDER_RETRY_BASE_MS and
+ * PROVIDER_RETRY_MAX_MS, whose defaults these are.
+ */
+export const PROVIDER_BACKOFF = { initialMs: 2_000, maximumMs: 120_000 } as const;
 /** A URL that keeps expiring is refreshed through record-info at most this many times. */
 export const MAX_URL_REFRESHES = 3;
-
-export interface DownloadResult {
-  path: string;
-  bytes: number;
-  sha256: string;
-  audioFormat: number;
-  sampleRate: number;
-  channels: number;
-  bitsPerSample: number;
-  durationSeconds: number;
-  /** The activity attempt that produced the file (1 = first try). */
-  attempt: number;
-  /** Bytes kept from earlier attempts (0 when the last attempt fetched everything). */
-  resumedFrom: number;
-}
 
 export interface ConversionResult extends DownloadResult {
   wavTaskId: string;
@@ -158,6 +151,8 @@ export interface ConversionSinks extends Sinks {
     callbackIgnored(reason: IgnoredCallback['reason']): void;
     /** A signal that could not be read as a callback (it is kept as a malformed one). */
     malformedSignal(): void;
+    /** What a record-info poll answered, as the conversion read it (failed calls are counted by the activity). */
+    polled(answer: 'pending' | 'success' | 'failure'): void;
   };
 }
 

@@ -1,37 +1,16 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/temporal/dev-server';
-import { searchAttributeNames } from '../../src/workflows';
+import { DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../src/temporal';
+import { bindMounts, compose, composeSecrets as secrets, projectRoot as root, resolvedCompose } from '../support/compose';
 
 /**
- * The production compose file, validated by Debian's docker-compose (installed by npm test's first step, test/support/debian-tools.js): no
- * container engine runs here, so `config` is as far as a test can take it.
+ * The production compose file, validated by Debian's docker-compose (installed by npm test's first
+ * step, test/support/debian-tools.js): no
+ * container engine runs here, so `config` is as far as compose takes it. That the Temporal
+ * service's environment makes a working server is shown by test/cluster/compose-server.test.ts
+ * (`npm run test:cluster`), which runs the server binary with it.
  */
-const root = resolve(__dirname, '../..');
-// Not the developer's .env: only what each test passes counts.
-const emptyEnvFile = join(tmpdir(), `wavflow-empty-${process.pid}.env`);
-beforeAll(() => writeFileSync(emptyEnvFile, ''));
-afterAll(() => rmSync(emptyEnvFile, { force: true }));
-const secrets = {
-  POSTGRES_PASSWORD: 'pg-password',
-  CALLBACK_SECRET: 'callback-secret-0123456789',
-  API_TOKEN: 'api-token-0123456789',
-  PUBLIC_BASE_URL: 'https://wavflow.example.com',
-  PROVIDER_BASE_URL: 'https://api.kie.ai',
-  PROVIDER_API_KEY: 'key',
-};
-
-function compose(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  if (!existsSync('/usr/bin/docker-compose')) throw new Error('docker-compose is missing: npm test installs it (as root), or `apt-get install docker-compose`');
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in secrets))) as Record<string, string>;
-  return new Promise((done) =>
-    execFile('/usr/bin/docker-compose', ['--project-directory', root, '--env-file', emptyEnvFile, '-f', resolve(root, 'docker-compose.yml'), ...args], { env: { ...clean, ...env } }, (error, stdout, stderr) =>
-      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
 
 test('the compose file is valid and has the whole stack', async () => {
   const valid = await compose(['config', '-q'], secrets);
@@ -39,7 +18,7 @@ test('the compose file is valid and has the whole stack', async () => {
 
   expect(valid).toMatchObject({ code: 0 });
   expect(services.stdout.trim().split('\n').sort()).toEqual(
-    ['api', 'postgresql', 'prometheus', 'temporal', 'temporal-schema', 'temporal-search-attributes', 'temporal-ui', 'worker'].sort(),
+    ['api', 'postgresql', 'prometheus', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker'].sort(),
   );
 });
 
@@ -52,9 +31,22 @@ test('no secret has a default: a missing one stops compose, naming it', async ()
   }
 });
 
-test('the search attributes registered by the stack are the workflow\'s', () => {
-  const file = readFileSync(resolve(root, 'docker-compose.yml'), 'utf8');
-  expect(file).toContain(`for name in ${searchAttributeNames.join(' ')}; do`);
+test('Temporal is the release the cluster harness runs, with the UI that goes with it', async () => {
+  const { services } = await resolvedCompose();
+
+  expect(services.temporal?.image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+  expect(services['temporal-schema']?.image).toBe(`temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
+  expect(services['temporal-ui']?.image).toBe(`temporalio/ui:${TEMPORAL_UI_VERSION}`);
+});
+
+test('the namespace is readied by `wavflow setup`, before any worker or API starts', async () => {
+  const { services } = await resolvedCompose();
+  const setup = services['temporal-setup'];
+
+  expect(setup).toMatchObject({ image: 'wavflow:latest', environment: { TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'default' } });
+  expect(setup?.command?.[0]).toBe('setup');
+  expect(setup?.depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
+  for (const name of ['worker', 'api']) expect(services[name]?.depends_on?.['temporal-setup']).toEqual({ condition: 'service_completed_successfully' });
 });
 
 test('Prometheus scrapes each worker replica on the port the worker serves its metrics on', async () => {
@@ -68,12 +60,12 @@ test('Prometheus scrapes each worker replica on the port the worker serves its m
   expect(resolved.stdout).toContain(`http://127.0.0.1:${port}/healthz`);
 });
 
-test('the Temporal server gets the same task-dispatch setting as the dev server', async () => {
-  const resolved = await compose(['config'], secrets);
-  const dynamicConfig = readFileSync(resolve(root, 'deploy/temporal-dynamic-config.yaml'), 'utf8');
+test('the Temporal server reads the dynamic configuration the harness runs with, which has the dev server\'s task-dispatch setting', async () => {
+  const { services } = await resolvedCompose();
+  const temporal = services.temporal!;
+  const dynamicConfig = readFileSync(resolve(root, DYNAMIC_CONFIG_FILE), 'utf8');
 
-  expect(resolved.stdout).toContain('DYNAMIC_CONFIG_FILE_PATH: /etc/temporal/config/dynamicconfig/wavflow.yaml');
-  expect(resolved.stdout).toMatch(/deploy\/temporal-dynamic-config\.yaml:\/etc\/temporal\/config\/dynamicconfig\/wavflow\.yaml:ro|target: \/etc\/temporal\/config\/dynamicconfig\/wavflow\.yaml/);
+  expect(bindMounts(temporal).get(temporal.environment?.DYNAMIC_CONFIG_FILE_PATH ?? '')).toBe(resolve(root, DYNAMIC_CONFIG_FILE));
   for (const key of Object.keys(DEV_SERVER_DYNAMIC_CONFIG)) expect(dynamicConfig).toMatch(new RegExp(`^${key.replace(/\./g, '\\.')}:\\n  - value: \\d+`, 'm'));
 });
 
@@ -106,5 +98,5 @@ test("Temporal's frontend, its UI and Prometheus are published on loopback only;
   // The API has its own doors (bearer token, signed callback URLs) and must be reachable by the provider.
   const everyInterface = Object.entries(ports).filter(([, list]) => list.some((p) => !p.startsWith('127.0.0.1:')));
   expect(everyInterface.map(([name]) => name)).toEqual(['api']);
-  for (const service of ['worker', 'postgresql', 'temporal-schema', 'temporal-search-attributes']) expect(ports[service]).toBeUndefined();
+  for (const service of ['worker', 'postgresql', 'temporal-schema', 'temporal-setup']) expect(ports[service]).toBeUndefined();
 });

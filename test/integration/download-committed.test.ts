@@ -7,7 +7,7 @@ import { FileStore, type WavStore } from '../../src/download';
 import { Metrics } from '../../src/metrics';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import type { DownloadResult } from '../../src/workflows';
+import type { DownloadResult } from '../../src/activities';
 import { testS3Store } from '../support/s3';
 import { waitFor } from '../support/wait-for';
 

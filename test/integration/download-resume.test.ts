@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { ActivityCancellationDetails, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createDiscardPartialWav, createDownloadWav, type DownloadInput } from '../../src/activities/download';
+import type { DownloadInput, DownloadResult } from '../../src/activities';
+import { createDiscardPartialWav, createDownloadWav } from '../../src/activities/download';
 import { FileStore, objectName, S3Store, type WavStore } from '../../src/download';
 import { Metrics } from '../../src/metrics';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox, type Scenario } from '../../src/sandbox';
-import type { DownloadResult } from '../../src/workflows';
 import { objectsUnder, testS3Store, uploadsUnder } from '../support/s3';
 import { waitFor } from '../support/wait-for';
 

@@ -19,6 +19,13 @@ const TOOLS = [
   { path: '/usr/bin/chromium', pkg: 'chromium', usedBy: 'test/integration/temporal-ui.test.ts (the Temporal UI, headless)' },
 ];
 
+/** What `npm run test:cluster` (its pretest: `--cluster`) needs besides: the cluster harness's database and its test CA. */
+const CLUSTER_TOOLS = [
+  // Any version's server binaries: src/temporal/postgres.ts takes the newest.
+  { path: '/usr/lib/postgresql/*/bin/initdb', pkg: 'postgresql', usedBy: 'src/temporal/postgres.ts (the cluster harness\'s PostgreSQL)' },
+  { path: '/usr/bin/openssl', pkg: 'openssl', usedBy: 'src/temporal/tls-material.ts (the TLS tests\' certificate authority)' },
+];
+
 /** @param {string} file */
 const isExecutable = (file) => {
   try {
@@ -27,6 +34,16 @@ const isExecutable = (file) => {
   } catch {
     return false;
   }
+};
+
+/** A path with one `*` directory (a version) is present when any directory there has the program. @param {string} file */
+const isPresent = (file) => {
+  const at = file.indexOf('/*/');
+  if (at < 0) return isExecutable(file);
+  const dir = file.slice(0, at);
+  const rest = file.slice(at + 3);
+  const entries = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  return entries.some((entry) => isExecutable(path.join(dir, entry, rest)));
 };
 
 /**
@@ -44,7 +61,8 @@ function plan({ missing, isRoot, hasAptGet }) {
 }
 
 function main() {
-  const missing = TOOLS.filter((tool) => !isExecutable(tool.path)).map((tool) => tool.pkg);
+  const tools = process.argv.includes('--cluster') ? [...TOOLS, ...CLUSTER_TOOLS] : TOOLS;
+  const missing = tools.filter((tool) => !isPresent(tool.path)).map((tool) => tool.pkg);
   const decision = plan({
     missing,
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
@@ -70,5 +88,5 @@ function main() {
   }
 }
 
-module.exports = { TOOLS, plan };
+module.exports = { TOOLS, CLUSTER_TOOLS, plan };
 if (require.main === module) main();

@@ -24,3 +24,12 @@ test('every planned fault happens once, in order of its moment', () => {
   expect(events.map((e) => e.afterShare)).toEqual([...events.map((e) => e.afterShare)].sort((a, b) => a - b));
   for (const e of events) expect(e.afterShare).toBeGreaterThan(0);
 });
+
+test("a cluster's faults are planned after the others, leaving a seed's plan without them as it was", () => {
+  const cluster = makePlan({ ...options, temporalRestarts: 0, historyNodeKills: 1, temporalKills: 1, postgresRestarts: 1 });
+  const { events } = cluster;
+  expect(events.map((e) => e.kind).sort()).toEqual(['history-node-kill', 'http-restart', 'postgres-restart', 'temporal-kill', 'worker-kill', 'worker-kill', 'worker-kill']);
+  expect(events.find((e) => e.kind === 'history-node-kill')?.node).toBeLessThanOrEqual(1);
+  expect(makePlan({ ...options, historyNodeKills: 0, temporalKills: 0, postgresRestarts: 0 })).toEqual({ ...makePlan(options), historyNodeKills: 0, temporalKills: 0, postgresRestarts: 0 });
+  expect(cluster.items).toEqual(makePlan(options).items);
+});

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
 import { configTable } from '../../src/config-table';
 
@@ -44,4 +45,56 @@ test('production requires CALLBACK_SECRET and API_TOKEN', () => {
 
 test('DOWNLOAD_ALLOWED_HOSTS takes host:port pairs, IPv6 in brackets, and bare hosts', () => {
   expect(loadConfig({ DOWNLOAD_ALLOWED_HOSTS: 'localhost:8090, [::1]:8090,files.internal' }).DOWNLOAD_ALLOWED_HOSTS).toEqual(['localhost:8090', '[::1]:8090', 'files.internal']);
+});
+
+describe('the Temporal connection (environment and temporal.toml, as every Temporal tool reads them)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wavflow-config-'));
+  const toml = join(dir, 'temporal.toml');
+  const ca = join(dir, 'ca.pem');
+  writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nnot checked here\n-----END CERTIFICATE-----\n');
+  writeFileSync(
+    toml,
+    ['[profile.default]', 'address = "default.example:7233"', '[profile.cloud]', 'address = "ns.acct.tmprl.cloud:7233"', 'namespace = "ns.acct"', 'api_key = "from-profile"'].join('\n'),
+  );
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('without anything set: the local default, in the clear', () => {
+    expect(loadConfig({}).temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', tls: false, connection: { address: '127.0.0.1:7233' } });
+  });
+
+  test('a profile gives address, namespace and API key; the key turns TLS on', () => {
+    const config = loadConfig({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'cloud' });
+    expect(config).toMatchObject({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct' });
+    expect(config.temporal).toMatchObject({ tls: true, connection: { apiKey: 'from-profile', tls: true } });
+  });
+
+  test('the default profile applies without TEMPORAL_PROFILE, and the variables override it', () => {
+    expect(loadConfig({ TEMPORAL_CONFIG_FILE: toml }).TEMPORAL_ADDRESS).toBe('default.example:7233');
+    const config = loadConfig({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'cloud', TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_API_KEY: 'from-env' });
+    expect(config.temporal.connection).toMatchObject({ address: '127.0.0.1:1', apiKey: 'from-env' });
+  });
+
+  test('`npm start` reads no profile', () => {
+    expect(loadConfig({ TEMPORAL_CONFIG_FILE: toml }, { temporalProfiles: false }).TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
+  });
+
+  test('TEMPORAL_TLS reads like the other switches, and false keeps TLS off even with a key', () => {
+    expect(loadConfig({ TEMPORAL_TLS: 'yes' }).temporal.tls).toBe(true);
+    expect(loadConfig({ TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' }).temporal).toMatchObject({ tls: false, connection: { apiKey: 'k', tls: false } });
+  });
+
+  test('a CA file is read into the TLS settings', () => {
+    const { connection } = loadConfig({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: ca, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal;
+    expect(connection.tls).toMatchObject({ serverNameOverride: 'temporal.internal' });
+    expect(Buffer.from((connection.tls as { serverRootCACertificate: Uint8Array }).serverRootCACertificate).toString()).toContain('not checked here');
+  });
+
+  test.each([
+    [{ TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/nowhere/ca.pem' }, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH: cannot read /nowhere/ca.pem (ENOENT)'],
+    [{ TEMPORAL_TLS_CLIENT_CERT_PATH: ca }, 'TEMPORAL_TLS_CLIENT_CERT_PATH is set but TEMPORAL_TLS_CLIENT_KEY_PATH is not'],
+    [{ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'nope' }, `TEMPORAL_PROFILE=nope: no such profile in ${toml}`],
+  ])('a bad connection setting is refused, naming it (%o)', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
 });

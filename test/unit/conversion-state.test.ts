@@ -4,14 +4,13 @@ import {
   continuedStatus,
   ConversionState,
   initialStatus,
-  isFatalPollFailure,
   MAX_KEPT_CALLBACKS,
   MAX_KEPT_MALFORMED,
   waitSettings,
   type ConversionObserver,
   type WaitSettings,
 } from '../../src/workflows/conversion-state';
-import type { DownloadResult } from '../../src/workflows/messages';
+import type { DownloadResult } from '../../src/activities';
 
 const START = Date.parse('2026-11-30T10:00:00.000Z');
 const TASK = 'wav-task-1';
@@ -304,16 +303,6 @@ describe('waiting', () => {
     state.onSubmitted(submitted);
     state.onCallback(callback(200, { audioWavUrl: URL_A }));
     expect(state.shouldContinueAsNew({ historyLength: 100, continueAsNewSuggested: true })).toBe(false);
-  });
-
-  test.each([
-    [FailureType.ProviderUnauthorized, true],
-    [FailureType.InsufficientCredits, true],
-    [FailureType.ProviderUnavailable, false],
-    [FailureType.ProviderRateLimited, false],
-    [undefined, false],
-  ])('a poll failing with %s ends the conversion: %s', (type, fatal) => {
-    expect(isFatalPollFailure(type)).toBe(fatal);
   });
 });
 

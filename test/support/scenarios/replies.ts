@@ -1,5 +1,5 @@
 import type { ProviderCallback, ProviderRecord, SubmitResult } from '../../../src/provider/types';
-import type { DownloadResult } from '../../../src/workflows';
+import type { DownloadResult } from '../../../src/activities';
 
 /**
  * What the doubles answer and what the "provider" signals, in the shapes the activities and the
