@@ -112,7 +112,8 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
     const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 });
     // A multipart upload (S3) or a .part file: what a cancel must not leave behind.
     const underWay = (held: string[]) => held.some((k) => (storeKind === 's3' ? k.startsWith('upload ') : k.endsWith('.wav.part')));
-    await waitFor('the partial file to exist in the store', async () => (underWay(await stack.leftovers(conversionId)) ? true : undefined), 30_000);
+    // Under load (the whole suite at once) the conversion takes a while to reach its download.
+    await waitFor('the partial file to exist in the store', async () => (underWay(await stack.leftovers(conversionId)) ? true : undefined), 90_000);
 
     const handle = stack.client.workflow.getHandle(conversionId);
     await handle.cancel();
@@ -124,7 +125,7 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
     const task = stack.sandbox.task((await getConversion(stack.client, conversionId))?.wavTaskId ?? '');
     await waitFor('the file host to see the connection end', () => task?.fileRequestsOpen === 0);
     expect(task?.bytesServed).toBeLessThan(task?.file?.bytes ?? 0);
-  });
+  }, 180_000);
 
   test('conversions a:1 and a_1 get a file each, downloaded at the same time, each served with its own sha256', async () => {
     const base = uniqueId('pair');
