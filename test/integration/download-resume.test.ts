@@ -21,7 +21,7 @@ import { waitFor } from '../support/wait-for';
  * conversion's partial file is removed by discardPartialWav; heartbeats are a third of the
  * heartbeat timeout apart.
  */
-jest.setTimeout(120_000);
+jest.setTimeout(240_000);
 
 let sandbox: Sandbox;
 let dir: string;
@@ -61,9 +61,11 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
   async function fileFor(label: string, scenario: Scenario) {
     const conversionId = `${storeKind}-${label}-${Date.now().toString(36)}`;
     sandbox.setScenario(conversionId, scenario);
-    const provider = new ProviderClient({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
-    const { taskId } = await provider.submit({ audioId: conversionId, callBackUrl: 'http://127.0.0.1:9/never' });
-    const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
+    // The sandbox shares this process and synthesizes each file in its event loop: under load a
+    // call can wait or fail, and is asked again (the same track's submit adopts its task, 409).
+    const provider = new ProviderClient({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 30_000 });
+    const { taskId } = await waitFor('the task', () => provider.submit({ audioId: conversionId, callBackUrl: 'http://127.0.0.1:9/never' }), 90_000, 500);
+    const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl, 90_000, 200);
     const task = () => sandbox.task(taskId)!;
     return { conversionId, url, task };
   }
