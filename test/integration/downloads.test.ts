@@ -105,11 +105,12 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
 
   test('a cancelled download stops mid-file, within its heartbeat timeout, and leaves nothing behind', async () => {
     const audioId = uniqueId('cancel');
-    // 61.7 MB (under the stack's 64 MiB limit) at most 2 MB/s (load only slows it): past the first
-    // S3 part (the upload exists) after 4 s or more, and 26 s or more from the end then, while the
-    // cancellation arrives with the next heartbeat (a third of the 10 s heartbeat timeout apart).
-    // So "stopped before the end" holds unless a cancel takes that long to reach the download.
-    stack.sandbox.setScenario(audioId, { wavSeconds: 350, throttleBytesPerSecond: 2_000_000 });
+    // 24.7 MB at most 600 kB/s (load only slows it): past the first S3 part (the upload exists)
+    // after 14 s or more, and 27 s or more from the end then, while the cancellation arrives with
+    // the next heartbeat (a third of the 10 s heartbeat timeout apart). So "stopped before the end"
+    // holds unless a cancel takes that long to reach the download. (A larger file would cost the
+    // sandbox, which synthesizes it in this process's event loop, more than it gains.)
+    stack.sandbox.setScenario(audioId, { wavSeconds: 140, throttleBytesPerSecond: 600_000 });
     const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 });
     // A multipart upload (S3) or a .part file: what a cancel must not leave behind.
     const underWay = (held: string[]) => held.some((k) => (storeKind === 's3' ? k.startsWith('upload ') : k.endsWith('.wav.part')));
