@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { obtainTemporalCli } from '../../src/temporal';
 import { applyCurrentVersionPolicy, DEV_MACHINE_VERSIONING } from '../../src/versioning';
@@ -218,8 +218,13 @@ describe('wavflow worker on a fresh deployment', () => {
     const client = new Client({ connection: await Connection.connect({ address }) });
     try {
       const handle = await client.workflow.start('convertToWav', { taskQueue, workflowId: `fresh-${randomUUID().slice(0, 8)}`, args: [{ audioId: 'fresh' }] });
-      const pinned = await waitFor('the conversion to be pinned', async () => (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion);
-      expect(pinned).toMatchObject({ deploymentName, buildId: firstBuild });
+      const versioning = await waitFor('the conversion to be pinned', async () => {
+        const info = (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo;
+        return info?.deploymentVersion ? info : undefined;
+      });
+      expect(versioning.deploymentVersion).toMatchObject({ deploymentName, buildId: firstBuild });
+      // Pinned, not merely started there: an auto-upgrading conversion would move to the next build.
+      expect(versioning.behavior).toBe(temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED);
       await handle.terminate('test over');
     } finally {
       await client.connection.close();
