@@ -97,6 +97,8 @@ describe('signals', () => {
 
     // As the provider would have posted it, pasted into `temporal workflow signal`.
     await handle.signal(providerCallbackSignal, { code: 200, msg: 'success', data: { task_id: wavTaskId, audio_wav_url: 'http://localhost:1/not-used.wav', callbackType: 'complete' } } as never);
+    // Said here, rather than by waiting out the 10-minute poll that would answer it otherwise.
+    await waitFor('the raw body understood as the callback', async () => (await handle.query(statusQuery)).callbacks.received === 1);
     const result = await handle.result();
 
     expect(result).toMatchObject({ wavTaskId, answeredBy: 'callback' });
@@ -121,12 +123,16 @@ describe('signals', () => {
       fc.asyncProperty(fc.constantFrom(providerCallbackSignal.name, malformedCallbackSignal.name), payload, async (signal, value) => {
         await handle.signal(signal, value);
         sent++;
-        await waitFor('the signal counted', async () => {
+        // A failed workflow task stops every query: say so at once, rather than by a deadline.
+        const seen = await waitFor('the signal counted, or a workflow task failed', async () => {
+          if ((await workflowTaskFailures(handle)) > 0) return 'a workflow task failed';
           const { callbacks } = await handle.query(statusQuery);
-          return callbacks.received + callbacks.malformed === sent;
+          return callbacks.received + callbacks.malformed === sent ? 'counted' : undefined;
         });
+        expect(seen).toBe('counted');
       }),
-      { numRuns: 60 },
+      // The workflow is wedged after the first failure: shrinking on it would only wait out deadlines.
+      { numRuns: 60, endOnFailure: true },
     );
     expect(await workflowTaskFailures(handle)).toBe(0);
 
