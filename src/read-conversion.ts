@@ -110,7 +110,8 @@ export async function readConversion(client: Client, conversionId: string, optio
   const status = await queryWithin(client, conversionId, timeoutMs);
   if (!status) return partial({ taskQueue, reason: 'timeout', detail: `no worker of task queue "${taskQueue}" answered the status query within ${timeoutMs / 1000} s` });
   const queriedAtMs = Date.now();
-  options.cache?.set(conversionId, key, status);
+  // One time for this answer and every later one from the cache: they are the same answer.
+  options.cache?.set(conversionId, key, status, queriedAtMs);
   return fromQuery(status, queriedAtMs);
 }
 

@@ -30,8 +30,9 @@ export class StatusCache {
     return entry;
   }
 
-  set(conversionId: string, key: StatusKey, status: ConversionStatus): CachedStatus {
-    const entry = { ...key, status, queriedAtMs: this.now() };
+  /** `queriedAtMs`: when the answer was asked for, as the caller told its own client. */
+  set(conversionId: string, key: StatusKey, status: ConversionStatus, queriedAtMs = this.now()): CachedStatus {
+    const entry = { ...key, status, queriedAtMs };
     this.entries.delete(conversionId);
     this.entries.set(conversionId, entry);
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
