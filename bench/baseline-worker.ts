@@ -1,5 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { tuningOptions, type WorkerTuning } from '../src/worker';
+import { tuningOptions, type WorkerTuning } from '../src/app';
 
 export const baselineActivities = {
   async nothing(): Promise<void> {},

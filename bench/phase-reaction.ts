@@ -1,5 +1,5 @@
-import { startConversion, waitForConversion } from '../src/client';
-import { mapWithConcurrency } from '../src/concurrency';
+import { startConversion, waitForConversion } from '../src/conversions';
+import { mapWithConcurrency } from '../src/lib';
 import { measure } from './measure';
 import type { PipelineStack } from './pipeline-stack';
 import type { TaskReport } from './sandbox-process';

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { createApp, listen } from '../src/server';
-import type { StartOptions } from '../src/client';
+import type { StartOptions } from '../src/conversions';
 
 /**
  * wavflow's HTTP server (callback receiver and conversions API) in a process of its own, started

@@ -3,8 +3,9 @@ import pino from 'pino';
 import { createS3Client, FileStore, S3Store, type PartialWrite, type WavStore } from '../src/download';
 import { ProviderClient } from '../src/provider';
 import { Metrics } from '../src/metrics';
-import { freePort, installTemporalRuntime } from '../src/temporal';
-import { createWorker, type WorkerTuning } from '../src/worker';
+import { freePort } from '../src/local-servers';
+import { installTemporalRuntime } from '../src/temporal';
+import { createWorker, type WorkerTuning } from '../src/app';
 import { createBaselineWorker } from './baseline-worker';
 
 /**
@@ -132,7 +133,7 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
         store: config.timedStore === false ? storeOf(config) : timedStore(storeOf(config)),
         // As in production with the sandbox: only its host and port are allowed to be internal.
         addressPolicy: { allowPrivate: false, allowedHosts: [new URL(config.sandboxUrl).host] },
-        // The production defaults (DOWNLOAD_* in src/config.ts).
+        // The production defaults (DOWNLOAD_* in src/config/config.ts).
         maxBytes: 4 * 1024 ** 3,
         minFreeBytes: 256 * 1024 ** 2,
         connectTimeoutMs: 10_000,

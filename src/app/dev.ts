@@ -1,13 +1,13 @@
 import { Client } from '@temporalio/client';
-import { conversionUiUrl, startConversion, watchConversion } from './client';
-import { publicBaseUrl, temporalUiUrl, type Config } from './config';
-import { createLogger } from './logger';
-import { startSandbox, type Sandbox } from './sandbox';
-import { createApp, listen } from './server';
-import { objectName } from './download';
+import { conversionUiUrl, startConversion, watchConversion } from '../conversions';
+import { publicBaseUrl, temporalUiUrl, type Config } from '../config';
+import { createLogger } from '../lib';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { createApp, listen } from '../server';
+import { objectName } from '../download';
 import { appOptions, connectWorker, inProject, projectDir, sandboxOptions, startDefaults, untilSignalled, wavStore, workerOptions, workerTelemetry } from './services';
-import { obtainTemporalCli, startDevServer } from './temporal';
-import { parseWavHeader } from './wav';
+import { obtainTemporalCli, startDevServer } from '../local-servers';
+import { parseWavHeader } from '../wav';
 import { createWorker } from './worker';
 
 const say = (message: string) => console.log(`wavflow | ${message}`);

@@ -3,21 +3,22 @@ import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, temporalUiUrl, wavStoreSpec, type Config } from './config';
-import type { Logger } from './logger';
-import { Metrics, sdkMetricsSource } from './metrics';
-import type { SandboxOptions } from './sandbox';
-import type { AppDeps } from './server';
-import type { StartOptions } from './client';
-import { createS3Client, FileStore, S3Store, type WavStore } from './download';
-import { ProviderClient } from './provider';
-import { explainConnectionError, freePort, installTemporalRuntime } from './temporal';
-import { resolveBuildId } from './versioning';
+import { ConfigError, temporalUiUrl, wavStoreSpec, type Config } from '../config';
+import type { Logger } from '../lib';
+import { Metrics, sdkMetricsSource } from '../metrics';
+import type { SandboxOptions } from '../sandbox';
+import type { AppDeps } from '../server';
+import type { StartOptions } from '../conversions';
+import { createS3Client, FileStore, S3Store, type WavStore } from '../download';
+import { ProviderClient } from '../provider';
+import { freePort } from '../local-servers';
+import { explainConnectionError, installTemporalRuntime } from '../temporal';
+import { resolveBuildId } from '../versioning';
 import { workerTuning, type WorkerOptions } from './worker';
 
 /** Wiring shared by the entry points: every long-lived dependency built from the configuration. */
 
-export const projectDir = resolve(__dirname, '..');
+export const projectDir = resolve(__dirname, '../..');
 export const inProject = (path: string) => resolve(projectDir, path);
 
 /**

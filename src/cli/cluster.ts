@@ -1,10 +1,10 @@
 import { join, relative } from 'node:path';
 import { connect as tcpConnect } from 'node:net';
-import type { Config } from './config';
-import { ConfigError } from './config';
-import { splitAddress } from './dev';
-import { inProject, projectDir, untilSignalled } from './services';
-import { createCertificateAuthority, startReadyCluster, type ClusterTls } from './temporal';
+import type { Config } from '../config';
+import { ConfigError } from '../config';
+import { splitAddress } from '../app';
+import { inProject, projectDir, untilSignalled } from '../app';
+import { createCertificateAuthority, startReadyCluster, type ClusterTls } from '../local-servers';
 
 const say = (message: string) => console.log(`wavflow | ${message}`);
 

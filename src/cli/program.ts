@@ -1,26 +1,26 @@
-#!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
-import { parseIdList, runBatch } from './cli-batch';
-import { downloadProgressReporter } from './cli-download-progress';
-import { cancelConversion, conversionUiUrl, failureFromError, readConversion, startConversion, startConversionRequest, watchConversion, type ConversionView } from './client';
-import { ConfigError, loadConfig, type Config, publicBaseUrl, temporalUiUrl } from './config';
-import { runDev } from './dev';
-import { createLogger } from './logger';
-import { Metrics, workerMetricsApp } from './metrics';
-import { describeIssues } from './provider';
-import { startSandbox } from './sandbox';
-import { createApp, listen } from './server';
-import { appOptions, connectClient, connectWorker, lazyClient, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from './services';
-import { connectWithRetry, obtainServerBinaries, obtainTemporalCli } from './temporal';
-import { runCluster } from './cli-cluster';
-import { runSetup } from './cli-setup';
-import { configTable } from './config-table';
-import { failureTable } from './failure-table';
-import { listConversions } from './list-conversions';
-import { createWorker } from './worker';
-import { PHASES, type Phase } from './workflows';
+import { parseIdList, runBatch } from './batch';
+import { downloadProgressReporter } from './download-progress';
+import { cancelConversion, conversionUiUrl, failureFromError, readConversion, startConversion, startConversionRequest, watchConversion, type ConversionView } from '../conversions';
+import { ConfigError, loadConfig, type Config, publicBaseUrl, temporalUiUrl } from '../config';
+import { runDev } from '../app';
+import { createLogger } from '../lib';
+import { Metrics, workerMetricsApp } from '../metrics';
+import { describeIssues } from '../provider';
+import { startSandbox } from '../sandbox';
+import { createApp, listen } from '../server';
+import { appOptions, connectClient, connectWorker, lazyClient, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from '../app';
+import { obtainServerBinaries, obtainTemporalCli } from '../local-servers';
+import { connectWithRetry } from '../temporal';
+import { runCluster } from './cluster';
+import { runSetup } from './setup';
+import { configTable } from '../config';
+import { failureTable } from '../failures';
+import { listConversions } from '../conversions';
+import { createWorker } from '../app';
+import { PHASES, type Phase } from '../workflows';
 
 /** Exit codes, documented in the README. */
 const EXIT = { ok: 0, failed: 1, usage: 2, config: 3, noWorker: 4 } as const;
@@ -338,11 +338,14 @@ function formatStatus(c: ConversionView): string {
   return lines.join('\n');
 }
 
-program.parseAsync().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(EXIT.config);
-  }
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(EXIT.failed);
-});
+/** Runs the command `argv` names; a configuration error exits 3, any other failure 1. */
+export function runCli(argv: readonly string[] = process.argv): void {
+  program.parseAsync(argv).catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(EXIT.config);
+    }
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(EXIT.failed);
+  });
+}

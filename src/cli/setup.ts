@@ -1,6 +1,6 @@
-import type { Config } from './config';
-import { connectTemporal } from './services';
-import { connectWithRetry, setUpNamespace, type SetupReport } from './temporal';
+import type { Config } from '../config';
+import { connectTemporal } from '../app';
+import { connectWithRetry, setUpNamespace, type SetupReport } from '../temporal';
 
 export interface SetupCommandOptions {
   retentionDays: number;

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { WavAudioId, WavProviderTaskId, WavStatus, type Phase } from './workflows';
-import { closedPhase, phaseQuery } from './workflows/phase-query';
+import { WavAudioId, WavProviderTaskId, WavStatus, type Phase } from '../workflows';
+import { closedPhase, phaseQuery } from '../workflows/phase-query';
 
 export interface ConversionSummary {
   conversionId: string;

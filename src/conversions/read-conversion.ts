@@ -7,7 +7,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { StatusCache } from './status-cache';
-import { convertToWav, statusQuery, WavAudioId, WavProviderTaskId, WavStatus, PHASES, type ConversionResult, type ConversionStatus, type Phase } from './workflows';
+import { convertToWav, statusQuery, WavAudioId, WavProviderTaskId, WavStatus, PHASES, type ConversionResult, type ConversionStatus, type Phase } from '../workflows';
 
 /**
  * Reading a conversion the way the API and `wavflow status` do, so that it answers without a

@@ -2,7 +2,7 @@ import { isGrpcServiceError, type Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { describeConversion, downloadProgress, isPhase, type DownloadProgress } from './read-conversion';
-import { convertToWav, WavProviderTaskId, WavStatus, type ConversionResult, type Phase } from './workflows';
+import { convertToWav, WavProviderTaskId, WavStatus, type ConversionResult, type Phase } from '../workflows';
 
 /**
  * Following a conversion to its end without asking the workflow anything: its phases are

@@ -5,7 +5,7 @@ import { connect as tcpConnect } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeNames } from '../workflows';
-import { registerSearchAttributes } from './setup';
+import { registerSearchAttributes } from '../temporal/setup';
 
 export interface DevServerOptions {
   cliPath: string;

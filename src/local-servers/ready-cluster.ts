@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { startCluster, type ClusterOptions, type TemporalCluster } from './cluster';
 import { obtainServerBinaries } from './server-binaries';
-import { setUpNamespace, type SetupReport } from './setup';
+import { setUpNamespace, type SetupReport } from '../temporal/setup';
 
 /** The project's Temporal dynamic configuration: the harness's, and the one compose mounts. */
 export const DYNAMIC_CONFIG_FILE = join('deploy', 'temporal-dynamic-config.yaml');

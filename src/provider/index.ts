@@ -1,5 +1,5 @@
 export * from './types';
-export { ProviderClient, type ProviderClientOptions } from './client';
+export { ProviderClient, type ProviderClientOptions } from './api';
 export { ProviderError, type ProviderEndpoint } from './errors';
 export { parseCallback, parseRecord, describeIssues, type ParseResult } from './schemas';
 export {

@@ -2,7 +2,7 @@ import { Router, raw, type Request, type Response, type NextFunction } from 'exp
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseCallback, verifyCallbackSignature, webhookRefusal } from '../provider';
 import { malformedCallbackSignal, MAX_MALFORMED_BODY_BYTES, providerCallbackSignal } from '../workflows';
-import type { Logger } from '../logger';
+import type { Logger } from '../lib';
 import type { CallbackOutcome, Metrics } from '../metrics';
 import { CallbackBudget, type CallbackLimit } from './callback-budget';
 import { sendProblem } from './problem';

@@ -281,7 +281,7 @@ async function until<T>(stop: () => boolean, step: () => Promise<T>, { waitForSt
 /**
  * The activities with their timeouts and retries. The provider's go through a queue whose worker
  * enforces the provider's rate limit. Whether a failure is retried is the failure table's
- * (src/failures.ts): rate limits and outages are, with the delay the activity sets; refusals are not.
+ * (src/failures/failures.ts): rate limits and outages are, with the delay the activity sets; refusals are not.
  */
 function activitiesFor(input: ConversionInput, taskQueue: string, bounded: boolean) {
   const providerCall = {

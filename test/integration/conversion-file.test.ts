@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { getConversion, waitForConversion } from '../../src/client';
+import { getConversion, waitForConversion } from '../../src/conversions';
 import { convertToWav, type ConversionStatus } from '../../src/workflows';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { waitForConversion } from '../../src/client';
+import { waitForConversion } from '../../src/conversions';
 import { WavStatus } from '../../src/workflows';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { getConversion, startConversion, waitForConversion } from '../../src/client';
+import { getConversion, startConversion, waitForConversion } from '../../src/conversions';
 import { callbackSignature } from '../../src/provider';
 import type { Scenario } from '../../src/sandbox';
 import { sampleSum, scrape, type Sample } from '../support/prometheus';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { waitForConversion } from '../../src/client';
+import { waitForConversion } from '../../src/conversions';
 import { WavStatus } from '../../src/workflows';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';

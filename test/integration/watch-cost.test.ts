@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { watchConversion, type PhaseChange } from '../../src/client';
+import { watchConversion, type PhaseChange } from '../../src/conversions';
 import { createApp, listen, type RunningServer } from '../../src/server';
 import { WavStatus } from '../../src/workflows';
 import { countingClient, type CountingClient } from '../support/rpc-counter';

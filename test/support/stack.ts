@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { startConversion, type StartConversionRequest, type StartOptions } from '../../src/client';
+import { startConversion, type StartConversionRequest, type StartOptions } from '../../src/conversions';
 import type { ConversionInput } from '../../src/workflows';
 import { readdir } from 'node:fs/promises';
 import { FileStore, objectName, S3Store, type WavStore } from '../../src/download';
@@ -14,7 +14,7 @@ import { Metrics } from '../../src/metrics';
 import { ProviderClient } from '../../src/provider';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 import { createApp, listen, type CallbackLimit, type RunningServer } from '../../src/server';
-import { createWorker } from '../../src/worker';
+import { createWorker } from '../../src/app';
 import { quietTemporalRuntime } from './quiet-runtime';
 
 export interface TestStack {

@@ -1,4 +1,4 @@
-import { startConversionRequest } from '../../src/client';
+import { startConversionRequest } from '../../src/conversions';
 import { checkCarried, withRenames } from '../../src/workflows/carried-status';
 import { initialStatus, startingPoint } from '../../src/workflows/conversion-state';
 import { checkInput, conversionInputSchema } from '../../src/workflows/input';
