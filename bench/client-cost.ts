@@ -6,7 +6,7 @@ import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { getConversion, startConversion, waitForConversion, watchConversion, type StartOptions } from '../src/conversions';
 import { FileStore } from '../src/download';
-import { ProviderClient } from '../src/provider';
+import { ProviderApi } from '../src/provider';
 import { startSandbox } from '../src/sandbox';
 import { createApp, listen } from '../src/server';
 import { freePort, obtainTemporalCli, startDevServer } from '../src/local-servers';
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       namespace: 'default',
       taskQueue: TASK_QUEUE,
       activities: {
-        provider: new ProviderClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, variant: 'sunoapi', timeoutMs: 5_000 }),
+        provider: new ProviderApi({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, variant: 'sunoapi', timeoutMs: 5_000 }),
         publicBaseUrl: eagerApi.url,
         callbackSecret,
         download: {

@@ -1,7 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { createS3Client, FileStore, S3Store, type PartialWrite, type WavStore } from '../src/download';
-import { ProviderClient } from '../src/provider';
+import { ProviderApi } from '../src/provider';
 import { Metrics } from '../src/metrics';
 import { freePort } from '../src/local-servers';
 import { installTemporalRuntime } from '../src/temporal';
@@ -125,7 +125,7 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
     workflowBundlePath: config.workflowBundlePath,
     activities: {
       // Long timeout: the sandbox synthesizes the 1 GiB file in its event loop before it answers again.
-      provider: new ProviderClient({ baseUrl: config.sandboxUrl, apiKey: config.sandboxApiKey, variant: 'sunoapi', timeoutMs: 120_000 }),
+      provider: new ProviderApi({ baseUrl: config.sandboxUrl, apiKey: config.sandboxApiKey, variant: 'sunoapi', timeoutMs: 120_000 }),
       // bench:download's sandbox drops callbacks for its track (conversions finish by polling).
       publicBaseUrl: config.publicBaseUrl ?? 'http://127.0.0.1:9',
       callbackSecret: config.callbackSecret ?? 'bench',

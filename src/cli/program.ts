@@ -11,9 +11,9 @@ import { Metrics, workerMetricsApp } from '../metrics';
 import { describeIssues } from '../provider';
 import { startSandbox } from '../sandbox';
 import { createApp, listen } from '../server';
-import { appOptions, connectClient, connectWorker, lazyClient, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from '../app';
+import { appOptions, projectDir, sandboxOptions, startDefaults, untilSignalled, workerOptions, workerTelemetry } from '../app';
 import { obtainServerBinaries, obtainTemporalCli } from '../local-servers';
-import { connectWithRetry } from '../temporal';
+import { connectClient, connectWithRetry, connectWorker, lazyClient } from '../temporal';
 import { runCluster } from './cluster';
 import { runSetup } from './setup';
 import { configTable } from '../config';
@@ -198,7 +198,7 @@ program
     // Until the worker runs, the SDK does not stop the process on SIGINT/SIGTERM: this does.
     const stopped = new AbortController();
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stopped.abort());
-    const connection = await connectWithRetry(() => connectWorker(config), {
+    const connection = await connectWithRetry(() => connectWorker(config.temporal), {
       signal: stopped.signal,
       onFailure: (err, retryInMs) => logger.warn({ address: config.TEMPORAL_ADDRESS, error: err instanceof Error ? err.message : String(err), retryInMs }, 'Temporal unreachable; retrying'),
     });
@@ -220,7 +220,7 @@ program
     const logger = createLogger(config.LOG_LEVEL);
     // Connects on first use: the receiver listens even while Temporal is unreachable, answering
     // callbacks 503 (the provider retries) and /readyz 503 until it is back.
-    const client = lazyClient(config);
+    const client = lazyClient(config.temporal);
     const metrics = new Metrics({ processMetrics: true });
     const server = await listen(createApp(await appOptions(config, client, logger, metrics)), config.PORT, config.HOST);
     logger.info({ url: server.url }, 'listening');
@@ -312,7 +312,7 @@ program
 
 /** A Temporal client for the length of one command. */
 async function withClient<T>(config: Config, use: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectClient(config);
+  const client = await connectClient(config.temporal);
   try {
     return await use(client);
   } finally {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { mapWithConcurrency } from '../lib';
 import { describeIssues } from '../provider';
 import { conversionInputSchema, DEADLINE_MS, POLL_INTERVAL_MS, secondsWithin, sourceId } from '../workflows/input';
-import { convertToWav, WavAudioId, WavStatus, type ConversionInput } from '../workflows';
+import { convertToWav, AudioIdAttribute, PhaseAttribute, type ConversionInput } from '../workflows';
 
 /**
  * Programmatic starts. One conversion per workflow id; starting an id again returns the
@@ -86,8 +86,8 @@ export async function startConversion(client: Client, request: StartConversionRe
       // A successful conversion is never redone; a failed, cancelled or timed-out one may be.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
-        { key: WavAudioId, value: request.audioId ?? '' },
-        { key: WavStatus, value: 'submitting' },
+        { key: AudioIdAttribute, value: request.audioId ?? '' },
+        { key: PhaseAttribute, value: 'submitting' },
       ],
       staticSummary: `WAV conversion of ${request.audioId ? `audio ${request.audioId}` : `task ${request.taskId}`}`,
       ...(options.eagerStart ? { requestEagerStart: true } : {}),

@@ -3,9 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
 import { dirname } from 'node:path';
-import { Connection } from '@temporalio/client';
 import { searchAttributeNames } from '../workflows';
-import { registerSearchAttributes } from '../temporal/setup';
+import { openConnection, registerSearchAttributes } from '../temporal';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -35,10 +34,6 @@ export interface DevServer {
 }
 
 /**
- * Starts `temporal server start-dev` with wavflow's search attributes, or reuses a server that is
- * already listening on the address (registering the search attributes there if needed).
- */
-/**
  * The dev server has one history shard, whose transfer queue (what hands new workflow and activity
  * tasks to matching) is read at most `history.transferProcessorMaxPollRPS` times a second, 20 by
  * default: under a steady flow every task then waits for the next 50 ms tick, and a callback took
@@ -48,6 +43,10 @@ export interface DevServer {
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = { 'history.transferProcessorMaxPollRPS': 200 } as const;
 
+/**
+ * Starts `temporal server start-dev` with wavflow's search attributes, or reuses a server that is
+ * already listening on the address (registering the search attributes there if needed).
+ */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const host = options.host ?? '127.0.0.1';
   const address = `${host}:${options.port}`;
@@ -114,7 +113,7 @@ export async function ensureSearchAttributes(address: string, namespace: string,
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      const connection = await openConnection({ address, connectTimeout: 2_000 });
       try {
         await registerSearchAttributes(connection, namespace);
         return;

@@ -26,7 +26,8 @@ const LOGGED_BODY_BYTES = 1024;
 /** What the request log line says besides the workflow id, status and latency. */
 interface CallbackLog {
   outcome?: ReceiverOutcome;
-  taskId?: string;
+  /** The provider task id the callback names (`wavTaskId`, as on every worker line). */
+  wavTaskId?: string;
   [field: string]: unknown;
 }
 
@@ -97,7 +98,7 @@ export function callbackRouter({ client, callbackSecret, logger, metrics, webhoo
         nowSeconds: Math.floor(Date.now() / 1000),
       });
       if (refusal) {
-        done('forged', { taskId: parsed.value.taskId, error: refusal });
+        done('forged', { wavTaskId: parsed.value.taskId, error: refusal });
         return sendProblem(res, 401, 'Unauthorized', refusal);
       }
     }
@@ -105,7 +106,7 @@ export function callbackRouter({ client, callbackSecret, logger, metrics, webhoo
     // leaked URL cannot grow a history without bound. The provider retries a refused callback.
     const allowance = budget.take(req.params.workflowId);
     if (!allowance.ok) {
-      done('limited', parsed.ok ? { taskId: parsed.value.taskId } : {});
+      done('limited', parsed.ok ? { wavTaskId: parsed.value.taskId } : {});
       res.set('retry-after', String(allowance.retryAfterSeconds));
       return sendProblem(res, 429, 'Too Many Requests', `more than ${callbackLimit.burst} callbacks for this conversion; one more every ${callbackLimit.refillSeconds} s`);
     }
@@ -126,13 +127,13 @@ export function callbackRouter({ client, callbackSecret, logger, metrics, webhoo
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         // Closed (or never ours): acknowledge so the provider stops retrying.
-        done('ignored', { taskId: callback.taskId });
+        done('ignored', { wavTaskId: callback.taskId });
         return void res.json({ status: 'ignored' });
       }
-      done('unavailable', { taskId: callback.taskId, error: err instanceof Error ? err.message : String(err) });
+      done('unavailable', { wavTaskId: callback.taskId, error: err instanceof Error ? err.message : String(err) });
       return sendProblem(res, 503, 'Service Unavailable', 'could not record the callback; retry later');
     }
-    done('received', { taskId: callback.taskId, code: callback.code });
+    done('received', { wavTaskId: callback.taskId, code: callback.code });
     res.json({ status: 'received' });
   });
   return router;
