@@ -9,6 +9,7 @@ import { appOptions, inProject, projectDir, sandboxOptions, startDefaults, until
 import { obtainTemporalCli, startDevServer } from '../local-servers';
 import { connectWorker, temporalClient } from '../temporal';
 import { parseWavHeader } from '../wav';
+import { DEV_MACHINE_VERSIONING } from '../versioning';
 import { createWorker } from './worker';
 
 const say = (message: string) => console.log(`wavflow | ${message}`);
@@ -61,8 +62,7 @@ export async function runDev(config: Config): Promise<void> {
     cleanups.push(() => server.close());
 
     const options = await workerOptions(config, connection, publicBaseUrl(config, server.port), { sandboxUrl: sandbox?.url, metrics });
-    // One build at a time on a dev machine: this one is where new conversions start.
-    const worker = await createWorker({ ...options, currentVersion: 'always' });
+    const worker = await createWorker({ ...options, ...DEV_MACHINE_VERSIONING });
     const workerRun = worker.run();
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -1,4 +1,4 @@
-import type { WorkerDeploymentVersion } from '@temporalio/common';
+import type { VersioningBehavior, WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type InjectedSinks, type State } from '@temporalio/worker';
 import { activityLogAttributes, createFileActivities, createProviderActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config';
@@ -33,6 +33,8 @@ export interface WorkerOptions {
   deployment?: WorkerDeploymentVersion | undefined;
   /** What the worker does with its deployment's Current Version once it polls. Default `if-none`. */
   currentVersion?: CurrentVersionPolicy | undefined;
+  /** How conversions started on this build follow later builds. Default: `PINNED`. */
+  versioningBehavior?: VersioningBehavior | undefined;
 }
 
 /** The worker knobs `npm run bench` measures (WORKER_* in src/config/config.ts explains the chosen defaults). */
@@ -101,7 +103,7 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
       // timeout): cancellation arrives within a second, and a retry resumes from fresh progress.
       maxHeartbeatThrottleInterval: '1 second',
       ...tuningOptions(options.tuning, true),
-      ...(deployment ? { workerDeploymentOptions: { version: deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' } as const } : {}),
+      ...(deployment ? { workerDeploymentOptions: { version: deployment, useWorkerVersioning: true, defaultVersioningBehavior: options.versioningBehavior ?? 'PINNED' } as const } : {}),
     }),
     // Unversioned on purpose: its rate limit is the provider's quota, one queue for every build.
     // Provider calls of a pinned conversion come here because no version polls this queue (Temporal

@@ -11,6 +11,15 @@ import type { WorkerDeploymentVersion } from '@temporalio/common';
  */
 export type CurrentVersionPolicy = 'always' | 'if-none' | 'never';
 
+/**
+ * How `npm start` versions its worker. Each commit is a new build id, and a dev machine runs one
+ * build at a time: pinned conversions would wait forever for the build that started them once the
+ * code moved on. So the dev build makes itself current and its conversions auto-upgrade to the next
+ * build (like an unversioned worker: a workflow change without `patched()` can then fail their
+ * replay, which is what the dev machine is for finding). Production workers stay pinned.
+ */
+export const DEV_MACHINE_VERSIONING = { currentVersion: 'always', versioningBehavior: 'AUTO_UPGRADE' } as const;
+
 /** `stopped`: the worker shut down before the server knew its version. */
 export type CurrentVersionOutcome = 'set' | 'already-current' | 'left-to-operator' | 'stopped';
 

@@ -9,7 +9,7 @@ import type { WorkerDeploymentVersion } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { obtainTemporalCli } from '../../src/local-servers';
-import { applyCurrentVersionPolicy } from '../../src/versioning';
+import { applyCurrentVersionPolicy, DEV_MACHINE_VERSIONING } from '../../src/versioning';
 import { Metrics } from '../../src/metrics';
 import { conversionSinks, workflowInterceptorModules } from '../../src/app';
 import { providerCallbackSignal } from '../../src/workflows';
@@ -155,6 +155,28 @@ test('without versioning, the same change behind patched(): A\'s conversion fini
       Worker.runReplayHistory({ workflowBundle: { codePath: bundle }, sinks: conversionSinks(new Metrics()) }, historyOfA, startedOnA.workflowId).then(() => 'replayed', (err: unknown) => String(err));
     expect(await replay(buildBPatched)).toBe('replayed');
     expect(await replay(buildB)).toMatch(/TMPRL1100|[Nn]ondeterminism/);
+  } finally {
+    await harness.stop();
+  }
+});
+
+test('npm start\'s builds: a conversion started on one dev build finishes on the next, nothing waits for a build that is gone', async () => {
+  const deploymentName = `wavflow-dev-${randomUUID().slice(0, 8)}`;
+  const [first, next] = [{ deploymentName, buildId: '0.1.0+commit-1' }, { deploymentName, buildId: '0.1.0+commit-2' }];
+  const { currentVersion: policy, versioningBehavior } = DEV_MACHINE_VERSIONING;
+  const harness = await ScenarioHarness.start({ address, workflowBundlePath: buildA, deployment: first, versioningBehavior });
+  try {
+    const service = harness.client.workflowService;
+    expect(await applyCurrentVersionPolicy(service, { namespace: 'default', version: first, policy })).toBe('set');
+    const startedBefore = await harness.start(WAITS, 'dev-before');
+    await (await startedBefore.call('submitConversion')).resolve(replies.submitted());
+
+    // A commit later, `npm start` again: the first build's worker is gone, the next one takes over.
+    await harness.builds[0]?.stop();
+    await harness.addBuild({ workflowBundlePath: buildA, deployment: next, versioningBehavior });
+    expect(await applyCurrentVersionPolicy(service, { namespace: 'default', version: next, policy })).toBe('set');
+    await completeByCallback(startedBefore, { submitted: true });
+    expect(await buildsThatRan(startedBefore)).toEqual([first.buildId, next.buildId]);
   } finally {
     await harness.stop();
   }

@@ -19,6 +19,9 @@ declare global {
  * test files run against either.
  */
 export default async function clusterGlobalSetup(): Promise<void> {
+  // The AWS SDK's notice that its releases after January 2027 need Node 22 (README: Storage), said
+  // once per process: in every test worker and spawned worker it would bury the test output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const projectDir = resolve(__dirname, '../..');
   const log = (message: string) => console.log(`[cluster setup] ${message}`);
   // PostgreSQL may run as another user (as root: `postgres`): the directory must be reachable.

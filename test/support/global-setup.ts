@@ -20,6 +20,9 @@ const TEST_BUCKET = 'wavflow-tests';
  * workflow bundle for the whole integration run.
  */
 export default async function globalSetup(): Promise<void> {
+  // The AWS SDK's notice that its releases after January 2027 need Node 22 (README: Storage), said
+  // once per process: in every test worker and spawned worker it would bury the test output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const projectDir = resolve(__dirname, '../..');
   const log = (message: string) => console.log(`[test setup] ${message}`);
   const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log });

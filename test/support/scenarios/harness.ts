@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, TerminatedFailure, type SignalDefinition, type WorkerDeploymentVersion } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, type SignalDefinition, type VersioningBehavior, type WorkerDeploymentVersion } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Metrics } from '../../../src/metrics';
@@ -22,6 +22,8 @@ export interface BuildOptions {
    * pinned to it (as `wavflow worker` does). Without it the worker is unversioned.
    */
   deployment?: WorkerDeploymentVersion;
+  /** How its conversions follow later builds. Default `PINNED`, as `wavflow worker`. */
+  versioningBehavior?: VersioningBehavior;
 }
 
 export interface HarnessOptions extends BuildOptions {
@@ -107,7 +109,7 @@ export class ScenarioHarness {
       activities: this.board.doubles(['downloadWav', ...(this.options.extraActivities ?? [])]),
       sinks: conversionSinks(new Metrics()),
       ...(build.deployment
-        ? { workerDeploymentOptions: { version: build.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' } as const }
+        ? { workerDeploymentOptions: { version: build.deployment, useWorkerVersioning: true, defaultVersioningBehavior: build.versioningBehavior ?? 'PINNED' } as const }
         : {}),
     });
     const running = worker.run();
