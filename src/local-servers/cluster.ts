@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import type { ConnectionOptions } from '@temporalio/client';
-import { freePort, freePortBetween } from './free-port';
+import { freePort, freePortBetween, isListening } from './ports';
 import { startPostgres, type Postgres } from './postgres';
 import { setUpSchemas } from './schema';
 import type { ServerBinaries } from './server-binaries';
@@ -371,17 +370,4 @@ async function databasePassword(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(file, password, { mode: 0o600 });
   return password;
-}
-
-function isListening(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host, port });
-    const done = (listening: boolean) => {
-      socket.destroy();
-      resolve(listening);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }

@@ -5,7 +5,7 @@
  */
 export { obtainTemporalCli, TEMPORAL_CLI_VERSION, type ObtainCliOptions } from './cli-binary';
 export { startDevServer, ensureSearchAttributes, DEV_SERVER_DYNAMIC_CONFIG, type DevServer, type DevServerOptions } from './dev-server';
-export { freePort, freePortBetween } from './free-port';
+export { freePort, freePortBetween, isListening } from './ports';
 export { obtainServerBinaries, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION, type ServerBinaries } from './server-binaries';
 export { startCluster, type ClusterTls, type ClusterOptions, type TemporalCluster, type ServiceName } from './cluster';
 export { startPostgres, type Postgres } from './postgres';
