@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { fork } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import pino from 'pino';
 import { startConversion } from '../src/conversions';
 import { callbackSignature } from '../src/provider';
-import { createApp, listen } from '../src/server';
 import { freePort, obtainTemporalCli, startDevServer } from '../src/local-servers';
+import type { ServerProcessConfig } from './processes/server';
 import { providerCallbackSignal } from '../src/workflows';
-import { measure, type Round } from './measure';
-import { median, projectDir, quantile, say } from './support';
+import { Cleanup, cpuSeconds, forkChild, measure, median, projectDir, quantile, say, stopChild, type Round } from './support';
 
 /**
  * `npm run bench:callbacks`: the receiver (HTTP → verify → validate → signal → 200) against raw
@@ -31,28 +30,38 @@ const round = (call: (i: number) => Promise<void>) => measure(call, REQUESTS, CO
 async function main(): Promise<void> {
   const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
   const port = await freePort();
+  const cleanup = new Cleanup();
+  cleanup.closeOnSignals();
   const temporal = await startDevServer({ cliPath, port, uiPort: null, namespace: 'default', log: say });
+  cleanup.add(() => temporal.stop());
   const connection = await Connection.connect({ address: temporal.address });
+  cleanup.add(() => connection.close());
   const client = new Client({ connection });
   const secret = randomBytes(32).toString('base64url');
-  // Logging stays on, as in production, but into /dev/null: its cost is measured, not the terminal's.
-  const devNull = await open('/dev/null', 'w');
-  const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'info' }, pino.destination({ fd: devNull.fd, sync: false }));
-  const server = await listen(
-    createApp({
-      client,
-      namespace: 'default',
-      callbackSecret: secret,
-      temporalUiUrl: 'http://127.0.0.1:8233',
-      start: { taskQueue: 'bench-no-worker' },
-      logger,
-      // Thousands of callbacks to 100 conversions measure the signal path; the per-conversion
-      // budget (made for a provider's few) would answer most of them 429 instead.
-      callbackLimit: { burst: Number.MAX_SAFE_INTEGER, refillSeconds: 1 },
-    }),
-    0,
-    '127.0.0.1',
+  // The receiver in a process of its own, as in production: its CPU time is then its own, and
+  // BENCH_PROFILE_DIR profiles it alone (node --cpu-prof).
+  const workDir = await mkdtemp(join(tmpdir(), 'wavflow-bench-callbacks-'));
+  cleanup.add(() => rm(workDir, { recursive: true, force: true }));
+  const serverConfig: ServerProcessConfig = {
+    temporalAddress: temporal.address,
+    callbackSecret: secret,
+    start: { taskQueue: 'bench-no-worker' },
+    // Logging stays on, as in production, but into /dev/null: its cost is measured, not the terminal's.
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+    // Thousands of callbacks to 100 conversions measure the signal path; the per-conversion
+    // budget (made for a provider's few) would answer most of them 429 instead.
+    callbackLimit: { burst: Number.MAX_SAFE_INTEGER, refillSeconds: 1 },
+  };
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const receiver = await forkChild<{ type: 'ready'; url: string }>(
+    join(__dirname, 'processes/server.js'),
+    { WAVFLOW_BENCH_SERVER: JSON.stringify(serverConfig) },
+    join(workDir, 'server.log'),
+    120_000,
+    profile,
   );
+  cleanup.add(() => stopChild(receiver.child));
+  const server = { url: receiver.ready.url };
   try {
     say(`starting ${WORKFLOWS} conversions to signal (no worker: they only record signals)`);
     const run = randomBytes(4).toString('hex');
@@ -66,12 +75,28 @@ async function main(): Promise<void> {
 
     // The provider is another machine: its HTTP client runs in a process of its own, so the
     // receiver's thread does only the receiver's work.
-    const load = fork(join(__dirname, 'callback-load.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const load = fork(join(__dirname, 'processes/callback-load.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    cleanup.add(() => load.kill());
     const receiverRound = () =>
       new Promise<Round>((done, fail) => {
         load.once('message', (m: Round | { error: string }) => ('error' in m ? fail(new Error(m.error)) : done(m)));
         load.send({ urls, requests: REQUESTS, concurrency: CONCURRENCY });
       });
+    // CPU per request of each process over a round: where the receiver's extra time goes.
+    const cpu = () => ({
+      'temporal server': cpuSeconds(temporal.pid ?? NaN),
+      receiver: cpuSeconds(receiver.child.pid),
+      'raw client (bench)': cpuSeconds(process.pid),
+      'provider load': cpuSeconds(load.pid ?? NaN),
+    });
+    const cpuUsPerRequest: Record<'receiver' | 'raw', Record<string, number[]>> = { receiver: {}, raw: {} };
+    const timed = async (side: 'receiver' | 'raw', go: () => Promise<Round>) => {
+      const before = cpu();
+      const result = await go();
+      const after = cpu();
+      for (const [name, v] of Object.entries(after)) (cpuUsPerRequest[side][name] ??= []).push((1e6 * (v - before[name as keyof typeof before])) / REQUESTS);
+      return result;
+    };
     const raw = async (i: number) => {
       const b = body(i);
       await (handles[i % WORKFLOWS] as WorkflowHandle).signal(providerCallbackSignal, { taskId: b.data.task_id, code: b.code, msg: b.msg, audioWavUrl: b.data.audio_wav_url });
@@ -83,8 +108,8 @@ async function main(): Promise<void> {
     const rawRounds: Round[] = [];
     const receiverRounds: Round[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
-      rawRounds.push(await round(raw));
-      receiverRounds.push(await receiverRound());
+      rawRounds.push(await timed('raw', () => round(raw)));
+      receiverRounds.push(await timed('receiver', receiverRound));
       say(`round ${r}: raw ${rawRounds.at(-1)?.perSec.toFixed(0)}/s, receiver ${receiverRounds.at(-1)?.perSec.toFixed(0)}/s`);
     }
 
@@ -100,26 +125,31 @@ async function main(): Promise<void> {
       p99Ms: round1(quantile(latencies, 0.99)),
       rawP50Ms: round1(quantile(rawLatencies, 0.5)),
       rawP99Ms: round1(quantile(rawLatencies, 0.99)),
+      cpuUsPerRequest: Object.fromEntries(
+        (['receiver', 'raw'] as const).map((side) => [side, Object.fromEntries(Object.entries(cpuUsPerRequest[side]).map(([name, v]) => [name, Math.round(median(v))]))]),
+      ),
       requestsPerRound: REQUESTS,
       rounds: ROUNDS,
       concurrency: CONCURRENCY,
     };
+    const meetsGoals = { ratio: figures.ratio >= GOALS.ratio, p99Ms: figures.p99Ms <= GOALS.p99Ms };
+    const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
     const rows: Array<[string, string, string]> = [
       ['receiver callbacks/s (median of rounds)', String(figures.receiverPerSec), ''],
       ['raw handle.signal/s (median of rounds)', String(figures.rawSignalPerSec), ''],
-      ['ratio receiver / raw', String(figures.ratio), `goal ≥ ${GOALS.ratio}: ${figures.ratio >= GOALS.ratio ? 'met' : 'missed'}`],
+      ['ratio receiver / raw', String(figures.ratio), `goal ≥ ${GOALS.ratio}: ${met(meetsGoals.ratio)}`],
       ['receiver p50 latency ms', String(figures.p50Ms), `raw ${figures.rawP50Ms}`],
-      ['receiver p99 latency ms', String(figures.p99Ms), `goal ≤ ${GOALS.p99Ms}: ${figures.p99Ms <= GOALS.p99Ms ? 'met' : 'missed'}; raw ${figures.rawP99Ms}`],
+      ['receiver p99 latency ms', String(figures.p99Ms), `goal ≤ ${GOALS.p99Ms}: ${met(meetsGoals.p99Ms)}; raw ${figures.rawP99Ms}`],
     ];
     console.log(`\ncallbacks at concurrency ${CONCURRENCY}, ${REQUESTS} requests x ${ROUNDS} rounds each\n`);
     for (const [name, value, note] of rows) console.log(`${name.padEnd(42)} ${value.padStart(10)}  ${note}`);
-    console.log(JSON.stringify(figures));
+    for (const name of Object.keys(figures.cpuUsPerRequest.receiver ?? {})) {
+      console.log(`CPU µs per request, ${name}`.padEnd(43) + `${String(figures.cpuUsPerRequest.receiver?.[name]).padStart(10)}  raw ${figures.cpuUsPerRequest.raw?.[name]}`);
+    }
+    console.log(JSON.stringify({ ...figures, meetsGoals }));
     load.kill();
   } finally {
-    await server.close();
-    await connection.close();
-    await temporal.stop();
-    await devNull.close();
+    await cleanup.close();
   }
 }
 

@@ -15,8 +15,8 @@ import { startSandbox, type Sandbox } from '../src/sandbox';
 import { freePort, obtainSeaweedFs, obtainTemporalCli, startDevServer, startSeaweedFs } from '../src/local-servers';
 import { workflowInterceptorModules } from '../src/app';
 import type { ConversionResult } from '../src/workflows';
-import { forkChild, median, procStatusKiB, projectDir, round, say, sleep, stopChild, table, tail, type Child } from './support';
-import type { StoreEvent, WorkerMessage, WorkerProcessConfig } from './worker-process';
+import { Cleanup, forkChild, median, procStatusKiB, projectDir, round, say, sleep, stopChild, table, tail, type Child } from './support';
+import type { StoreEvent, WorkerMessage, WorkerProcessConfig } from './processes/worker';
 
 /**
  * `npm run bench:download`: a ~1 GiB WAV served by the sandbox, downloaded by the downloadWav
@@ -87,11 +87,9 @@ async function main(): Promise<void> {
   const wavSeconds = Math.ceil((FILE_MIB * MiB - WAV_HEADER_BYTES) / PCM_BYTES_PER_SECOND);
   const expectedBytes = WAV_HEADER_BYTES + wavSeconds * PCM_BYTES_PER_SECOND;
   const workDir = await mkdtemp(join(tmpdir(), 'wavflow-bench-'));
-  const cleanups: Array<() => Promise<unknown>> = [async () => rm(workDir, { recursive: true, force: true })];
-  const cleanup = async () => {
-    for (const step of cleanups.splice(0).reverse()) await step().catch((err: unknown) => say(`cleanup: ${String(err)}`));
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  const cleanup = new Cleanup();
+  cleanup.add(() => rm(workDir, { recursive: true, force: true }));
+  cleanup.closeOnSignals();
 
   try {
     // The served file, curl's copy and the worker's copy (plus its 256 MiB free-disk margin) at once.
@@ -102,9 +100,9 @@ async function main(): Promise<void> {
 
     const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
     const temporal = await startDevServer({ cliPath, port: await freePort(), uiPort: null, namespace: 'default', log: say });
-    cleanups.push(() => temporal.stop());
+    cleanup.add(() => temporal.stop());
     const connection = await Connection.connect({ address: temporal.address });
-    cleanups.push(() => connection.close());
+    cleanup.add(() => connection.close());
     const client = new Client({ connection });
 
     const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), workflowInterceptorModules, logger: quietLogger });
@@ -120,7 +118,7 @@ async function main(): Promise<void> {
       publicHost: 'localhost',
       fileDir: join(workDir, 'sandbox'),
     });
-    cleanups.push(() => sandbox.close());
+    cleanup.add(() => sandbox.close());
     // Conversions after the first adopt the same provider task (409), so one file serves every run;
     // they learn its URL by polling, so no callback receiver is needed.
     sandbox.setScenario(AUDIO_ID, { callback: 'drop' });
@@ -135,7 +133,7 @@ async function main(): Promise<void> {
       outputDir,
     };
     const workers: WorkerChild[] = [];
-    cleanups.push(async () => Promise.all(workers.map((w) => stopChild(w))));
+    cleanup.add(async () => Promise.all(workers.map((w) => stopChild(w))));
     const newWorker = async () => {
       const worker = await spawnWorker(workerConfig, join(workDir, `worker-${workers.length + 1}.log`));
       workers.push(worker);
@@ -198,18 +196,18 @@ async function main(): Promise<void> {
     const kill = await killAndResume({ client, sandbox, wavTaskId: task.wavTaskId, outputDir, conversionId: `${runTag}-kill`, startOptions, worker, newWorker });
 
     for (const w of workers) await stopChild(w);
-    const s3Runs = await s3Rounds({ client, workDir, workerConfig, servedPath: served.path, servedSha256: served.sha256, runTag, cleanups, workers, logFile: (n) => join(workDir, n) });
+    const s3Runs = await s3Rounds({ client, workDir, workerConfig, servedPath: served.path, servedSha256: served.sha256, runTag, cleanup, workers, logFile: (n) => join(workDir, n) });
     const sha256Speed = await sha256Speeds();
 
     const report = summarize(served.bytes, curlRuns, activityRuns, kill, s3Runs, sha256Speed, (Date.now() - startedAt) / 1000);
-    await cleanup();
+    await cleanup.close();
     printReport(report, curlRuns, activityRuns, kill, s3Runs);
   } catch (err) {
     // The worker logs go with the working directory: show their ends first.
     for (const name of (await readdir(workDir).catch(() => [])).filter((n) => n.endsWith('.log'))) {
       say(`${name} (last lines):\n${await tail(join(workDir, name))}`);
     }
-    await cleanup();
+    await cleanup.close();
     throw err;
   }
 }
@@ -223,16 +221,16 @@ interface S3RoundsDeps {
   servedPath: string;
   servedSha256: string;
   runTag: string;
-  cleanups: Array<() => Promise<unknown>>;
+  cleanup: Cleanup;
   workers: WorkerChild[];
   logFile: (name: string) => string;
 }
 
 /** The activity into a SeaweedFS bucket vs the SDK's upload of the same local file, alternating. */
-async function s3Rounds({ client, workerConfig, servedPath, servedSha256, runTag, cleanups, workers, logFile }: S3RoundsDeps): Promise<S3Run[]> {
+async function s3Rounds({ client, workerConfig, servedPath, servedSha256, runTag, cleanup, workers, logFile }: S3RoundsDeps): Promise<S3Run[]> {
   const weedPath = await obtainSeaweedFs({ projectDir, explicitPath: process.env.SEAWEEDFS_PATH, log: say });
   const seaweed = await startSeaweedFs({ binPath: weedPath, logFile: logFile('seaweedfs.log'), log: say });
-  cleanups.push(() => seaweed.stop());
+  cleanup.add(() => seaweed.stop());
   const bucket = 'bench';
   const s3 = createS3Client({ endpoint: seaweed.endpoint, credentials: seaweed.credentials });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -419,7 +417,7 @@ interface WorkerChild extends Child {
 }
 
 async function spawnWorker(config: WorkerProcessConfig, logFile: string): Promise<WorkerChild> {
-  const { child } = await forkChild(join(__dirname, 'worker-process.js'), { WAVFLOW_BENCH_WORKER: JSON.stringify(config) }, logFile);
+  const { child } = await forkChild(join(__dirname, 'processes/worker.js'), { WAVFLOW_BENCH_WORKER: JSON.stringify(config) }, logFile);
   const worker: WorkerChild = Object.assign(child, { storeEvents: new Map<string, Partial<Record<StoreEvent, number>>>() });
   child.process.on('message', (message: WorkerMessage) => {
     if (message.type !== 'store') return;

@@ -1,12 +1,14 @@
 import { loadConfig } from '../src/config';
 import { workerTuning } from '../src/app';
-import { benchTemporalKind } from './bench-temporal';
-import { memoryPhase } from './phase-memory';
-import { reactionPhase } from './phase-reaction';
-import { startApiPhase } from './phase-start-api';
-import { throughputPhase, type BatchFigures } from './phase-throughput';
-import { startPipelineStack } from './pipeline-stack';
-import { round, say, table } from './support';
+import { benchTemporalKind } from './temporal';
+import { costPhase } from './pipeline/cost';
+import { readDownloadRatio } from './pipeline/download-ratio';
+import { memoryPhase } from './pipeline/memory';
+import { reactionPhase } from './pipeline/reaction';
+import { startApiPhase } from './pipeline/start-api';
+import { throughputPhase, type BatchFigures } from './pipeline/throughput';
+import { startPipelineStack } from './pipeline/stack';
+import { closeOnSignals, round, say, table } from './support';
 
 /**
  * `npm run bench`: the pipeline against the engine's own limit, each figure next to its baseline
@@ -32,14 +34,16 @@ const ONLY = process.env.BENCH_ONLY?.split(',');
 const only = async <T>(phase: string, run: () => Promise<T>) => (!ONLY || ONLY.includes(phase) ? run() : undefined);
 /** The provider's real quota (2/s) would make every figure a measure of it; the bench lifts it. */
 const PROVIDER_RATE = env('BENCH_PROVIDER_RATE_PER_SECOND', 1_000);
+/** Both sides' workers versioned as in production (BENCH_VERSIONED=false: both unversioned). */
+const VERSIONED = process.env.BENCH_VERSIONED !== 'false';
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
   if (process.platform !== 'linux') throw new Error('npm run bench reads /proc for CPU time and memory: Linux only');
   const config = loadConfig();
   const tuning = workerTuning(config);
-  const stack = await startPipelineStack({ providerRatePerSecond: PROVIDER_RATE, tuning, serverLogLevel: config.LOG_LEVEL, workerLogLevel: 'INFO' });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stack.close().finally(() => process.exit(130)));
+  const stack = await startPipelineStack({ providerRatePerSecond: PROVIDER_RATE, tuning, serverLogLevel: config.LOG_LEVEL, workerLogLevel: 'INFO', versioned: VERSIONED });
+  closeOnSignals(() => stack.close());
   let report;
   try {
     const start = await only('start', () => startApiPhase(stack, { requests: SIZES.startRequests, rounds: SIZES.startRounds, concurrency: 50 }));
@@ -52,8 +56,10 @@ async function main(): Promise<void> {
     say(`throughput: ${JSON.stringify(throughput)}`);
     const memory = await only('memory', () => memoryPhase(stack, SIZES.memoryConversions));
     say(`memory: ${JSON.stringify(memory)}`);
-    if (!start || !reaction || !throughput || !memory) return say('BENCH_ONLY: the table needs every phase');
-    report = { start, reaction, throughput, memory, totalSeconds: round((Date.now() - startedAt) / 1000, 1) };
+    const cost = await only('cost', costPhase);
+    if (cost) say(`cost: ${JSON.stringify(cost)}`);
+    if (!start || !reaction || !throughput || !memory || !cost) return say('BENCH_ONLY: the table needs every phase');
+    report = { start, reaction, throughput, memory, cost, totalSeconds: round((Date.now() - startedAt) / 1000, 1) };
   } finally {
     await stack.close();
   }
@@ -62,15 +68,18 @@ async function main(): Promise<void> {
 
 type Report = {
   start: Awaited<ReturnType<typeof startApiPhase>>;
+  cost: Awaited<ReturnType<typeof costPhase>>;
   reaction: Awaited<ReturnType<typeof reactionPhase>>;
   throughput: { wavflow: BatchFigures; baseline: BatchFigures };
   memory: Awaited<ReturnType<typeof memoryPhase>>;
   totalSeconds: number;
 };
 
-function print({ start, reaction, throughput, memory, totalSeconds }: Report, tuning: object): void {
+function print({ start, reaction, throughput, memory, cost, totalSeconds }: Report, tuning: object): void {
   const { wavflow, baseline } = throughput;
   const throughputRatio = wavflow.perSec / baseline.perSec;
+  const costFigures = cost;
+  const download = readDownloadRatio();
   const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const figures = {
     reactionP50Ms: reaction.reactionP50Ms,
@@ -89,6 +98,7 @@ function print({ start, reaction, throughput, memory, totalSeconds }: Report, tu
     throughputRatio: figures.throughputRatio >= GOALS.throughputRatio,
     rssMiBAt10k: figures.rssMiBAt10k <= GOALS.rssMiBAt10k && figures.completedAt10k === SIZES.memoryConversions,
     startApiRatio: figures.startApiRatio >= GOALS.startApiRatio,
+    ...(costFigures.callbackActionsGoalMet !== undefined ? { callbackActions: costFigures.callbackActionsGoalMet } : {}),
   };
 
   const temporal = benchTemporalKind() === 'cluster' ? 'the Temporal cluster harness (PostgreSQL, 5 Temporal processes)' : 'one dev server (in memory)';
@@ -116,14 +126,29 @@ function print({ start, reaction, throughput, memory, totalSeconds }: Report, tu
       [`worker RSS MiB, ${SIZES.memoryConversions} waiting`, String(memory.rssMiBAt10k), `idle ${memory.rssMiBIdle}`, '', '≤ 1024', met(meetsGoals.rssMiBAt10k)],
       ['  peak worker RSS MiB (build-up; whole phase)', `${memory.peakRssMiBWaiting}; ${memory.peakRssMiB}`, '', '', '', ''],
       ['  completed after release / drain s / per s', `${memory.completedAt10k} / ${memory.drainSeconds} / ${memory.drainPerSec}`, '', '', `all ${SIZES.memoryConversions}`, ''],
+      ...Object.keys(costFigures.actionsPerConversion).map((path) => [
+        `billable actions / events per conversion: ${path}`,
+        `${costFigures.actionsPerConversion[path as keyof typeof costFigures.actionsPerConversion]} / ${costFigures.eventsPerConversion[path as keyof typeof costFigures.eventsPerConversion]}`,
+        costFigures.actionsBaseline ? `${costFigures.actionsBaseline.release} ${costFigures.actionsBaseline[path as keyof typeof costFigures.actionsPerConversion]}` : '',
+        path === 'callback' && costFigures.callbackActionsRatio !== undefined ? String(costFigures.callbackActionsRatio) : '',
+        path === 'callback' ? '≤ 0.8' : '',
+        path === 'callback' && costFigures.callbackActionsGoalMet !== undefined ? met(costFigures.callbackActionsGoalMet) : '',
+      ]),
     ]),
   );
-  console.log(`\nworker tuning: ${JSON.stringify(tuning)}; provider rate limit ${PROVIDER_RATE}/s`);
+  console.log(`\nworker tuning: ${JSON.stringify(tuning)}; provider rate limit ${PROVIDER_RATE}/s; workers ${VERSIONED ? 'versioned (both sides)' : 'unversioned (both sides)'}`);
+  console.log(download ? `downloadRatioVsNodeLoop ${download.ratio} from bench:download of ${download.at}` : 'downloadRatioVsNodeLoop: no bench:download result with it yet (see bench/README.md)');
   console.log(
     JSON.stringify({
       temporal: benchTemporalKind(),
       ...figures,
+      actionsPerConversion: costFigures.actionsPerConversion,
+      eventsPerConversion: costFigures.eventsPerConversion,
+      actionsBaseline: costFigures.actionsBaseline,
+      ...(download ? { downloadRatioVsNodeLoop: download.ratio } : {}),
       meetsGoals,
+      callbackActionsRatio: costFigures.callbackActionsRatio,
+      historyBytesPerConversion: costFigures.historyBytesPerConversion,
       ...start,
       ...reaction,
       throughputSeconds: round(wavflow.seconds, 1),
@@ -134,6 +159,7 @@ function print({ start, reaction, throughput, memory, totalSeconds }: Report, tu
       ...Object.fromEntries(Object.entries(memory).filter(([k]) => !['rssMiBAt10k', 'completedAt10k', 'statuses'].includes(k))),
       memoryStatuses: memory.statuses,
       workerTuning: tuning,
+      versionedWorkers: VERSIONED,
       providerRatePerSecond: PROVIDER_RATE,
       sizes: SIZES,
       totalSeconds,

@@ -1,16 +1,147 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
-/** Helpers shared by the benchmarks: progress, statistics, tables, child processes, /proc. */
+/**
+ * Helpers shared by the benchmarks and the chaos run: where the project is, progress, cleanup,
+ * waiting, load, statistics, tables, child processes, /proc.
+ */
 
-export const projectDir = resolve(__dirname, '../../..'); // dist/bench/bench → the repository
+/** The repository: the directory above `from` with wavflow's package.json (from bench/ or dist/bench/bench/). */
+export function findProjectDir(from = __dirname): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src', 'cli.ts'))) return dir;
+  }
+  throw new Error(`no wavflow checkout above ${from}`);
+}
+
+export const projectDir = findProjectDir();
 
 /** Progress goes to stderr, so stdout holds only the report. */
 export const say = (message: string) => console.error(`bench | ${message}`);
 
 export const sleep = (ms: number) => new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+
+// ---------------------------------------------------------------- cleanup
+
+/**
+ * What a run has set up, undone in reverse order by `close()`, once however often it is called
+ * (the finally of a run and a Ctrl-C may both call it). A step that fails is logged and the rest
+ * still run.
+ */
+export class Cleanup {
+  private readonly steps: Array<() => unknown> = [];
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly log: (message: string) => void = say) {}
+
+  /** Steps run last-added first. */
+  add(...steps: Array<() => unknown>): void {
+    this.steps.push(...steps);
+  }
+
+  /** Ctrl-C or SIGTERM: everything undone, then exit 130. */
+  closeOnSignals(): void {
+    closeOnSignals(() => this.close());
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      for (const step of this.steps.splice(0).reverse()) {
+        await Promise.resolve()
+          .then(step)
+          .catch((err: unknown) => this.log(`cleanup: ${String(err)}`));
+      }
+    })());
+  }
+}
+
+/** Ctrl-C or SIGTERM: `close`, then exit 130. Returns the undo, for a stack closed meanwhile. */
+export function closeOnSignals(close: () => Promise<unknown>): () => void {
+  const onSignal = () => void close().finally(() => process.exit(130));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onSignal);
+  return () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal);
+  };
+}
+
+// ---------------------------------------------------------------- waiting
+
+export interface WaitOptions {
+  /** Between two checks; default 250 ms. */
+  everyMs?: number;
+  /** Ends the wait early, by throwing. */
+  signal?: AbortSignal;
+  /** Said every 10 s while waiting: how far it got. */
+  progress?: () => string;
+}
+
+/**
+ * Checks until `check` is true; throws after `timeoutMs`, naming what it waited for and its last
+ * error. An error counts as "not yet": a server that is restarting answers again later.
+ */
+export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, options: WaitOptions = {}): Promise<void> {
+  const started = Date.now();
+  let reported = started;
+  let lastError: unknown;
+  for (;;) {
+    const done = await Promise.resolve()
+      .then(check)
+      .catch((err: unknown) => ((lastError = err), false));
+    if (done) return;
+    if (Date.now() - started > timeoutMs) {
+      const progress = options.progress ? ` (${options.progress()})` : '';
+      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${progress}${lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`}`);
+    }
+    if (options.progress && Date.now() - reported >= 10_000) {
+      say(`${what}: ${options.progress()} (${Math.round((Date.now() - started) / 1000)} s)`);
+      reported = Date.now();
+    }
+    await pause(options.everyMs ?? 250, options.signal);
+  }
+}
+
+/** A delay that ends early, by throwing, when `signal` aborts. */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    if (signal?.aborted) return reject(new Error('aborted'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolvePromise();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+// ---------------------------------------------------------------- load
+
+export interface Round {
+  perSec: number;
+  latencies: number[];
+}
+
+/** Runs `call` `requests` times with `concurrency` in flight; every call must succeed. */
+export async function measure(call: (i: number) => Promise<void>, requests: number, concurrency: number): Promise<Round> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests) {
+        const i = next++;
+        const t = performance.now();
+        await call(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { perSec: requests / ((performance.now() - started) / 1000), latencies };
+}
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -20,6 +151,11 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, message: string)
 export async function tail(file: string, lines = 40): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text.split('\n').slice(-lines).join('\n');
+}
+
+/** The last lines of every `.log` in `dir`: what a stack that failed to start says about why. */
+export async function sayLogTails(dir: string): Promise<void> {
+  for (const name of (await readdir(dir).catch(() => [])).filter((n) => n.endsWith('.log'))) say(`${name} (last lines):\n${await tail(join(dir, name))}`);
 }
 
 /** The middle value (the mean of the two middle ones for an even count). */
@@ -58,9 +194,15 @@ export interface Child {
  * Forks a compiled bench script with `env`, its output into `logFile`, and waits for its first
  * message of type `ready` (returned), or fails with the end of its log if it exits first.
  */
-export async function forkChild<Ready extends { type: 'ready' }>(script: string, env: NodeJS.ProcessEnv, logFile: string, timeoutMs = 120_000): Promise<{ child: Child; ready: Ready }> {
+export async function forkChild<Ready extends { type: 'ready' }>(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  timeoutMs = 120_000,
+  execArgv: string[] = [],
+): Promise<{ child: Child; ready: Ready }> {
   const log = openSync(logFile, 'a');
-  const proc = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', log, log, 'ipc'] });
+  const proc = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', log, log, 'ipc'], execArgv: [...process.execArgv, ...execArgv] });
   closeSync(log);
   const child: Child = {
     process: proc,

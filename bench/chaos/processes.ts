@@ -1,20 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 /**
  * wavflow's own processes (`wavflow worker`, `wavflow server`), started from the built CLI with
  * their configuration in environment variables, as an operator would run them.
  */
-
-/** The repository: the directory above this file with wavflow's package.json (from bench/ or dist/bench/bench/). */
-export function findProjectDir(from = __dirname): string {
-  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src', 'cli.ts'))) return dir;
-  }
-  throw new Error(`no wavflow checkout above ${from}`);
-}
 
 /** The CLI `npm run build` produces; the chaos run and its test use the same one. */
 export function builtCli(projectDir: string): string {

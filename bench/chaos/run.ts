@@ -10,13 +10,13 @@ import { freePort } from '../../src/local-servers';
 import { startForger, type ForgerStats } from './forger';
 import { makePlan, Random, scenarioFor, type FaultEvent, type FaultPlan } from './plan';
 import { figures } from './report';
-import { builtCli, CliProcess, findProjectDir } from './processes';
+import { builtCli, CliProcess } from './processes';
 import { startReceiverFront, type ReceiverFront } from './receiver-front';
 import { carryOut } from './faults';
 import { openChaosStore } from './store';
 import { startChaosTemporal } from './temporal';
 import { checkConversion, type ConversionCheck } from './verify';
-import { pause, waitUntil } from './wait';
+import { Cleanup, findProjectDir, pause, waitUntil } from '../support';
 
 export interface ChaosOptions {
   seed: number;
@@ -92,7 +92,7 @@ const SANDBOX_KEY = 'chaos-sandbox-key';
 export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   const { signal } = options;
   const sleep = (ms: number) => pause(ms, signal);
-  const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs?: number) => waitUntil(what, check, timeoutMs, everyMs, signal);
+  const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs?: number) => waitUntil(what, check, timeoutMs, { ...(everyMs === undefined ? {} : { everyMs }), ...(signal ? { signal } : {}) });
   /** A wait that timed out is an answer; an abort ends the run. */
   const unlessAborted = (err: unknown) => {
     if (signal?.aborted) throw err;
@@ -104,17 +104,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   const projectDir = findProjectDir();
   const cliPath = builtCli(projectDir);
   const workDir = await mkdtemp(join(tmpdir(), 'wavflow-chaos-'));
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanup = new Cleanup(options.log);
   let failed = true;
 
   try {
     const temporal = await startChaosTemporal(options.temporal ?? 'dev', projectDir, workDir, say);
-    cleanups.push(() => temporal.stop());
+    cleanup.add(() => temporal.stop());
     say(temporal.description);
     const store = await openChaosStore(options.store ?? 'file', workDir, projectDir, say);
-    cleanups.push(() => store.stop());
+    cleanup.add(() => store.stop());
     const connection = await Connection.connect({ address: temporal.address });
-    cleanups.push(() => connection.close());
+    cleanup.add(() => connection.close());
     const client = new Client({ connection });
 
     const callbackSecret = randomBytes(24).toString('base64url');
@@ -128,13 +128,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       webhookHmacKey,
       fileDir: join(workDir, 'sandbox'),
     });
-    cleanups.push(() => sandbox.close());
+    cleanup.add(() => sandbox.close());
     for (const item of plan.items) sandbox.setScenario(item.audioId, scenarioFor(item));
 
     const serverPort = await freePort();
     const downFirst = new Set(plan.items.filter((i) => i.callback === 'receiver-down').map((i) => i.conversionId));
     const front: ReceiverFront = await startReceiverFront(serverPort, downFirst);
-    cleanups.push(() => front.close());
+    cleanup.add(() => front.close());
 
     // The configuration every wavflow process gets, as environment variables (src/config/config.ts).
     const env: Record<string, string> = {
@@ -166,7 +166,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     const workers = [0, 1].map((i) => new CliProcess(`worker-${i + 1}`, cliPath, 'worker', workerEnv, join(workDir, `worker-${i + 1}.log`)));
     const processes = [server, ...workers];
     // Workers first: they finish what they run while the server is already gone.
-    cleanups.push(() => Promise.all(workers.map((w) => w.stop())), () => server.stop());
+    cleanup.add(() => Promise.all(workers.map((w) => w.stop())), () => server.stop());
     for (const p of processes) p.start();
     const serverUrl = `http://127.0.0.1:${serverPort}`;
     await until('the HTTP server', async () => (await fetch(`${serverUrl}/healthz`)).ok, 60_000);
@@ -190,7 +190,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
         },
       },
     });
-    cleanups.push(() => forger.stop());
+    cleanup.add(() => forger.stop());
 
     // Progress: how many conversions have closed, from visibility (it survives the Temporal restart).
     let settled = 0;
@@ -199,14 +199,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       settled = Number((await client.workflow.count(`ExecutionStatus != 'Running'`)).count);
     };
     const progress = setInterval(() => void refresh().catch(() => {}), 1_000);
-    cleanups.push(() => Promise.resolve(clearInterval(progress)));
+    cleanup.add(() => Promise.resolve(clearInterval(progress)));
     let lastReport = 0;
     const report = setInterval(() => {
       if (settled === lastReport && Date.now() - started < 5_000) return;
       lastReport = settled;
       say(`${startedIds.length}/${plan.conversions} started, ${settled} finished`);
     }, 10_000);
-    cleanups.push(() => Promise.resolve(clearInterval(report)));
+    cleanup.add(() => Promise.resolve(clearInterval(report)));
 
     const starting = startAll();
     // Awaited after the faults; until then a rejection (abort, deadline) must not crash the run mid-cleanup.
@@ -284,7 +284,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     run.kept = options.keep || failed;
     return run;
   } finally {
-    for (const step of cleanups.reverse()) await step().catch((err: unknown) => options.log(`cleanup: ${String(err)}`));
+    await cleanup.close();
     if (options.keep || failed) options.log(`kept ${workDir} (logs, temporal.db, WAV files)`);
     else await rm(workDir, { recursive: true, force: true });
   }

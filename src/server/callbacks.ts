@@ -1,4 +1,4 @@
-import { Router, raw, type Request, type Response, type NextFunction } from 'express';
+import { raw, type Request, type RequestHandler, type Response } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseCallback, verifyCallbackSignature, webhookRefusal } from '../provider';
 import { malformedCallbackSignal, MAX_MALFORMED_BODY_BYTES, providerCallbackSignal } from '../workflows';
@@ -18,7 +18,8 @@ export interface CallbackRouteDeps {
   callbackLimit: CallbackLimit;
 }
 
-const MAX_BODY = '64kb';
+/** body-parser's '64kb'. */
+const MAX_BODY_BYTES = 64 * 1024;
 const SIGNAL_DEADLINE_MS = 5_000;
 /** Raw bodies are never logged beyond this. */
 const LOGGED_BODY_BYTES = 1024;
@@ -42,46 +43,128 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
+/** What every accepted callback is answered: constant, so built once (express's res.json would serialize and hash it each time). */
+const RECEIVED = Buffer.from(JSON.stringify({ status: 'received' }));
+const IGNORED = Buffer.from(JSON.stringify({ status: 'ignored' }));
+const answer = (res: Response, body: Buffer) => void res.status(200).set('content-type', 'application/json; charset=utf-8').end(body);
+
+const PREFIX = '/callbacks/wav/';
+
+/**
+ * The `:workflowId` and `:sig` of `POST /callbacks/wav/:workflowId/:sig`, matched as express
+ * matched the route (case-insensitive, an optional trailing slash, percent-decoded parameters);
+ * undefined for any other request.
+ */
+export function callbackParams(method: string, url: string): { workflowId: string; sig: string } | undefined {
+  if (method !== 'POST') return undefined;
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  if (path.length <= PREFIX.length || path.slice(0, PREFIX.length).toLowerCase() !== PREFIX) return undefined;
+  const rest = path.slice(PREFIX.length, path.endsWith('/') ? -1 : undefined);
+  const slash = rest.indexOf('/');
+  if (slash <= 0 || slash === rest.length - 1 || rest.indexOf('/', slash + 1) !== -1) return undefined;
+  return { workflowId: decodeParam(rest.slice(0, slash)), sig: decodeParam(rest.slice(slash + 1)) };
+}
+
+/** As express's router decodes a parameter: a malformed escape is the client's error (400). */
+function decodeParam(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch (err) {
+    throw Object.assign(err as Error, { message: `Failed to decode param '${value}'`, status: 400 });
+  }
+}
+
+/** What type-is (req.is) calls a request with a body. */
+const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(req.headers['content-length']));
+
+/**
+ * The body of an identity-encoded request, at most `limit` bytes; beyond it the rest is read and
+ * dropped and the answer is body-parser's 413 (`entity.too.large`, for the error handler).
+ * Undefined when the client went away first (nobody is left to answer).
+ */
+function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    const tooLarge = () => Object.assign(new Error('request entity too large'), { status: 413, type: 'entity.too.large' });
+    let over = declared > limit;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      length += chunk.length;
+      if (length > limit) over = true;
+      else chunks.push(chunk);
+    });
+    req.once('end', () => (over ? reject(tooLarge()) : resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length))));
+    req.once('aborted', () => resolve(undefined));
+    req.once('error', () => resolve(undefined));
+  });
+}
+
 /**
  * POST /callbacks/wav/:workflowId/:sig. Answers 200 only once Temporal has durably accepted the
  * signal: on 503 the provider retries and polling remains the backstop, so nothing is lost.
+ *
+ * A middleware ahead of express's router, not a route: this is the one path that takes a request
+ * per conversion at the provider's pace, and the router's layers, body-parser and res.json cost
+ * more per request than the checks themselves (`npm run bench:callbacks`, bench/README.md). A
+ * compressed body still goes through body-parser.
  */
-export function callbackRouter({ client, callbackSecret, logger, metrics, webhook, callbackLimit }: CallbackRouteDeps): Router {
-  const router = Router();
+export function callbackRouter(deps: CallbackRouteDeps): RequestHandler & { serves: string[] } {
+  // Not a route, so the route inventory (test/unit/openapi.test.ts) is told what it serves.
+  return Object.assign(callbackHandler(deps), { serves: ['post /callbacks/wav/{workflowId}/{sig}'] });
+}
+
+function callbackHandler({ client, callbackSecret, logger, metrics, webhook, callbackLimit }: CallbackRouteDeps): RequestHandler {
   const budget = new CallbackBudget(callbackLimit);
   const log = logger.child({ route: 'callback' });
   // Well inside the provider's 15 s: a Temporal outage becomes an answer the provider retries.
   const withinDeadline = (signal: () => Promise<void>) => client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, signal);
+  const inflating = raw({ type: () => true, limit: MAX_BODY_BYTES });
+  const bodyOf = async (req: Request, res: Response): Promise<Buffer | undefined> => {
+    const encoding = req.headers['content-encoding'];
+    if (encoding === undefined || encoding.toLowerCase() === 'identity') return readBody(req, MAX_BODY_BYTES);
+    // body-parser passes only its own http-errors (status, type) on, for the error handler.
+    await new Promise<void>((resolve, reject) => inflating(req, res, (err?: Error) => (err ? reject(err) : resolve())));
+    return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  };
 
-  // One line per request, whatever answered it (this route, the body parser or the error handler).
-  const logRequest = (req: Request<{ workflowId: string; sig: string }>, res: Response, next: NextFunction) => {
+  return (req, res, next) => {
+    let params;
+    try {
+      params = callbackParams(req.method, req.url);
+    } catch (err) {
+      return next(err);
+    }
+    if (!params) return next();
+    receive(req, res, params.workflowId, params.sig).catch(next);
+  };
+
+  async function receive(req: Request, res: Response, workflowId: string, sig: string): Promise<void> {
+    // One line per request, whatever answered it (this handler or the error handler).
     const started = process.hrtime.bigint();
-    // Read now: an error handler outside this route sees other params.
-    const workflowId = req.params.workflowId;
     res.on('finish', () => {
       const { outcome, ...extra } = (res.locals.callbackLog ?? {}) as CallbackLog;
-      // Refused before this route decided (wrong media type, too large, unreadable): `rejected`.
+      // Refused before this handler decided (wrong media type, too large, unreadable): `rejected`.
       metrics.callbacks.inc({ outcome: outcome ?? 'rejected' });
       const fields = { workflowId, status: res.statusCode, outcome: outcome ?? `http-${res.statusCode}`, ...extra };
       log[res.statusCode >= 500 || outcome === 'forged' || outcome === 'limited' ? 'warn' : 'info']({ ...fields, latencyMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'callback');
     });
-    next();
-  };
-  const verifySignature = (req: Request<{ workflowId: string; sig: string }>, res: Response, next: NextFunction) => {
-    if (verifyCallbackSignature(req.params.workflowId, req.params.sig, callbackSecret)) return next();
-    res.locals.callbackLog = { outcome: 'forged' } satisfies CallbackLog;
-    sendProblem(res, 401, 'Unauthorized', 'callback signature does not match');
-  };
-  const requireJson = (req: Request, res: Response, next: NextFunction) => {
-    if (req.is('application/json')) return next();
-    sendProblem(res, 415, 'Unsupported Media Type', 'callbacks must be application/json');
-  };
-
-  router.post('/callbacks/wav/:workflowId/:sig', logRequest, verifySignature, requireJson, raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
-    const handle = client.workflow.getHandle(req.params.workflowId);
     const done = (outcome: ReceiverOutcome, extra: Omit<CallbackLog, 'outcome'> = {}) => (res.locals.callbackLog = { outcome, ...extra } satisfies CallbackLog);
 
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (!verifyCallbackSignature(workflowId, sig, callbackSecret)) {
+      done('forged');
+      return sendProblem(res, 401, 'Unauthorized', 'callback signature does not match');
+    }
+    // The common case without type-is's parsing; anything else as req.is decides.
+    const json = req.headers['content-type'] === 'application/json' ? hasBody(req) : Boolean(req.is('application/json'));
+    if (!json) return sendProblem(res, 415, 'Unsupported Media Type', 'callbacks must be application/json');
+    const body = await bodyOf(req, res);
+    if (!body) return;
+
+    const handle = client.workflow.getHandle(workflowId);
     const parsed = parseCallback(parseJson(body));
     if (!parsed.ok && webhook) {
       // Without a task id the provider's signature cannot be checked: nothing is signalled.
@@ -104,7 +187,7 @@ export function callbackRouter({ client, callbackSecret, logger, metrics, webhoo
     }
     // Authenticated, and about to signal: past its budget a conversion's callbacks stop here, so a
     // leaked URL cannot grow a history without bound. The provider retries a refused callback.
-    const allowance = budget.take(req.params.workflowId);
+    const allowance = budget.take(workflowId);
     if (!allowance.ok) {
       done('limited', parsed.ok ? { wavTaskId: parsed.value.taskId } : {});
       res.set('retry-after', String(allowance.retryAfterSeconds));
@@ -128,13 +211,12 @@ export function callbackRouter({ client, callbackSecret, logger, metrics, webhoo
       if (err instanceof WorkflowNotFoundError) {
         // Closed (or never ours): acknowledge so the provider stops retrying.
         done('ignored', { wavTaskId: callback.taskId });
-        return void res.json({ status: 'ignored' });
+        return answer(res, IGNORED);
       }
       done('unavailable', { wavTaskId: callback.taskId, error: err instanceof Error ? err.message : String(err) });
       return sendProblem(res, 503, 'Service Unavailable', 'could not record the callback; retry later');
     }
     done('received', { wavTaskId: callback.taskId, code: callback.code });
-    res.json({ status: 'received' });
-  });
-  return router;
+    answer(res, RECEIVED);
+  };
 }

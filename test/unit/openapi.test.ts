@@ -7,7 +7,8 @@ import { openApiDocument } from '../../src/server/openapi';
 /** The OpenAPI document describes every route the app serves, with the schemas it validates with. */
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
+  /** `serves`: a middleware that answers routes of its own (the callback receiver, ahead of the router). */
+  handle?: { stack?: Layer[]; serves?: string[] };
 }
 
 function routes(app: Express): string[] {
@@ -15,7 +16,7 @@ function routes(app: Express): string[] {
     stack.flatMap((layer) =>
       layer.route
         ? Object.keys(layer.route.methods).map((method) => `${method} ${layer.route?.path.replace(/:(\w+)/g, '{$1}')}`)
-        : walk(layer.handle?.stack ?? []),
+        : (layer.handle?.serves ?? walk(layer.handle?.stack ?? [])),
     );
   return walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
 }

@@ -1,7 +1,7 @@
-import { startConversion } from '../src/conversions';
-import { measure } from './measure';
-import type { PipelineStack } from './pipeline-stack';
-import { round, rssMiB, say } from './support';
+import { startConversion } from '../../src/conversions';
+import { measure } from '../support';
+import type { PipelineStack } from './stack';
+import { round, rssMiB, say } from '../support';
 import { closedRuns, count, waitFor, waitForAllClosed } from './workflow-times';
 
 /**

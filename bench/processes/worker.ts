@@ -1,11 +1,12 @@
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { createS3Client, FileStore, S3Store, type PartialWrite, type WavStore } from '../src/download';
-import { ProviderApi } from '../src/provider';
-import { Metrics } from '../src/metrics';
-import { freePort } from '../src/local-servers';
-import { installTemporalRuntime } from '../src/temporal';
-import { createWorker, type WorkerTuning } from '../src/app';
+import { createS3Client, FileStore, S3Store, type PartialWrite, type WavStore } from '../../src/download';
+import { ProviderApi } from '../../src/provider';
+import { Metrics } from '../../src/metrics';
+import { freePort } from '../../src/local-servers';
+import { installTemporalRuntime } from '../../src/temporal';
+import { createWorker, type WorkerTuning } from '../../src/app';
 import { createBaselineWorker } from './baseline-worker';
 
 /**
@@ -36,6 +37,11 @@ export interface WorkerProcessConfig {
   timedStore?: boolean;
   /** Level of the SDK's own log (default ERROR). */
   logLevel?: 'ERROR' | 'WARN' | 'INFO';
+  /**
+   * Worker Versioning as in production (conversions pinned to this build, which makes itself its
+   * deployment's Current Version before the worker says it is ready); absent: unversioned.
+   */
+  deployment?: WorkerDeploymentVersion;
 }
 
 /** What the child tells the parent over IPC. `at` is Date.now() in the child (same clock). */
@@ -101,9 +107,11 @@ async function main(): Promise<void> {
   const providerRatePerSecond = config.providerRatePerSecond ?? 1_000;
   const worker =
     config.kind === 'baseline'
-      ? await createBaselineWorker({ connection, taskQueue: config.taskQueue, workflowBundlePath: config.workflowBundlePath, providerRatePerSecond, tuning: config.tuning })
+      ? await createBaselineWorker({ connection, taskQueue: config.taskQueue, workflowBundlePath: config.workflowBundlePath, providerRatePerSecond, tuning: config.tuning, deployment: config.deployment })
       : await createWavflowWorker(config, connection, providerRatePerSecond);
   const running = worker.run();
+  // New workflows reach a versioned worker only once its build is current.
+  await Promise.race([worker.versioned(), running]);
   const stop = () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
   };
@@ -143,6 +151,8 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
     },
     providerRatePerSecond,
     tuning: config.tuning,
+    deployment: config.deployment,
+    currentVersion: 'always',
   });
 }
 

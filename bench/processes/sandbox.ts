@@ -1,5 +1,5 @@
-import { startSandbox, type Scenario } from '../src/sandbox';
-import { serveRpc } from './support';
+import { startSandbox, type Scenario } from '../../src/sandbox';
+import { serveRpc } from '../support';
 
 /**
  * The sandbox provider in a process of its own, started by bench/pipeline.ts: its CPU time is

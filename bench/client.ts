@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { getConversion, startConversion, waitForConversion, watchConversion, type StartOptions } from '../src/conversions';
+import { startConversion, waitForConversion, type StartOptions } from '../src/conversions';
 import { FileStore } from '../src/download';
 import { ProviderApi } from '../src/provider';
 import { startSandbox } from '../src/sandbox';
@@ -13,9 +13,9 @@ import { freePort, obtainTemporalCli, startDevServer } from '../src/local-server
 import { installTemporalRuntime } from '../src/temporal';
 import { createWorker } from '../src/app';
 import type { Phase } from '../src/workflows';
-import { countingClient, type CountingClient } from '../test/support/rpc-counter';
 import { sampleSum, scrape, type Sample } from '../test/support/prometheus';
-import { projectDir, round, say, sleep, table } from './support';
+import { Cleanup, projectDir, round, say, sleep, table } from './support';
+import { connectWatchers, perPath, snapshot, watchOnAllPaths, WATCH_PATHS as PATHS, type WatchCost as PathCost, type WatchPath as Path, type WatchSnapshot as Snapshot } from './cost/watchers';
 
 /**
  * `npm run bench:client`: what a client costs Temporal while it follows a conversion, counted in
@@ -38,15 +38,6 @@ const EAGER_CONVERSIONS = Number(process.env.BENCH_EAGER_CONVERSIONS ?? 20);
 const TASK_QUEUE = 'wavflow-bench-client';
 const STEADY_AFTER_MS = 10_000;
 
-type Path = 'cliWaitBefore' | 'cliWaitAfter' | 'apiPollBefore' | 'apiPollAfter';
-const PATHS: Path[] = ['cliWaitBefore', 'cliWaitAfter', 'apiPollBefore', 'apiPollAfter'];
-
-interface PathCost {
-  queries: number;
-  rpcs: number;
-  byMethod: Record<string, number>;
-}
-
 interface ScenarioCost {
   seconds: number;
   /** Per path, for the whole conversion. */
@@ -65,11 +56,9 @@ interface ScenarioCost {
 
 async function main(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'wavflow-bench-client-'));
-  const cleanups: Array<() => Promise<unknown>> = [() => rm(workDir, { recursive: true, force: true })];
-  const cleanup = async () => {
-    for (const step of cleanups.splice(0).reverse()) await step().catch((err: unknown) => say(`cleanup: ${String(err)}`));
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  const cleanup = new Cleanup();
+  cleanup.add(() => rm(workDir, { recursive: true, force: true }));
+  cleanup.closeOnSignals();
   try {
     // The worker's own metrics too: which workflow tasks came by a poll, and how many ran.
     const workerMetricsAddress = `127.0.0.1:${await freePort()}`;
@@ -78,26 +67,26 @@ async function main(): Promise<void> {
     const cliPath = await obtainTemporalCli({ projectDir, explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
     const metricsPort = await freePort();
     const temporal = await startDevServer({ cliPath, port: await freePort(), uiPort: null, namespace: 'default', metricsPort, log: say });
-    cleanups.push(() => temporal.stop());
+    cleanup.add(() => temporal.stop());
     const serverMetrics = () => scrape(`http://127.0.0.1:${metricsPort}/metrics`);
 
     // `npm start`'s sandbox: the provider converts in 2 s, files of 5 s.
     const sandbox = await startSandbox({ apiKey: 'bench-key', variant: 'sunoapi', conversionDelayMs: 2_000, wavSeconds: 5, timeScale: 1, publicHost: 'localhost' });
-    cleanups.push(() => sandbox.close());
+    cleanup.add(() => sandbox.close());
 
     // As under `npm start`: the API's client on the worker's connection, starting eagerly.
     const native = await NativeConnection.connect({ address: temporal.address });
-    cleanups.push(() => native.close());
+    cleanup.add(() => native.close());
     const callbackSecret = 'bench-callback-secret-0123456789';
     const logger = pino({ level: 'silent' });
     const appFor = (client: Client, start: StartOptions) =>
       listen(createApp({ client, namespace: 'default', callbackSecret, temporalUiUrl: 'http://127.0.0.1:8233', start, logger }), 0, '127.0.0.1');
     const eagerClient = new Client({ connection: native });
     const eagerApi = await appFor(eagerClient, { taskQueue: TASK_QUEUE, eagerStart: true, startedBy: 'bench' });
-    cleanups.push(() => eagerApi.close());
+    cleanup.add(() => eagerApi.close());
     // As before: the API's client on a connection of its own, starting as any remote client does.
     const plainConnection = await Connection.connect({ address: temporal.address });
-    cleanups.push(() => plainConnection.close());
+    cleanup.add(() => plainConnection.close());
     const plainClient = new Client({ connection: plainConnection });
 
     say('bundling the workflows and starting the worker');
@@ -111,7 +100,7 @@ async function main(): Promise<void> {
         callbackSecret,
         download: {
           store: new FileStore(join(workDir, 'wav')),
-          addressPolicy: { allowPrivate: false, allowedHosts: ['localhost'] },
+          addressPolicy: { allowPrivate: false, allowedHosts: [`localhost:${new URL(sandbox.url).port}`] },
           maxBytes: 64 * 1024 ** 2,
           minFreeBytes: 0,
           connectTimeoutMs: 5_000,
@@ -122,15 +111,15 @@ async function main(): Promise<void> {
       providerRatePerSecond: 100,
     });
     const running = worker.run();
-    cleanups.push(async () => {
+    cleanup.add(async () => {
       worker.shutdown();
       await running;
     });
 
-    const watchers = Object.fromEntries(await Promise.all(PATHS.map(async (p) => [p, await countingClient(temporal.address)] as const))) as Record<Path, CountingClient>;
-    for (const w of Object.values(watchers)) cleanups.push(() => w.close());
+    const watchers = await connectWatchers(temporal.address);
+    for (const w of Object.values(watchers)) cleanup.add(() => w.close());
     const pollingApi = await appFor(watchers.apiPollAfter.client, { taskQueue: TASK_QUEUE });
-    cleanups.push(() => pollingApi.close());
+    cleanup.add(() => pollingApi.close());
 
     const scenario = async (label: string, audioId: string, pollIntervalSeconds: number, measureWaiting = false): Promise<ScenarioCost> => {
       say(`${label}: converting ${audioId}`);
@@ -143,33 +132,16 @@ async function main(): Promise<void> {
       let waitingFrom: { at: number; counts: Snapshot } | undefined;
       let waitingTo: { at: number; counts: Snapshot } | undefined;
       let steadyTimer: NodeJS.Timeout | undefined;
-      await Promise.all([
-        legacyWatch(watchers.cliWaitBefore.client, conversionId),
-        watchConversion(
-          watchers.cliWaitAfter.client,
-          conversionId,
-          (phase: Phase) => {
-            if (phase === 'waiting') {
-              waitingEntered = Date.now();
-              steadyTimer = setTimeout(() => (waitingFrom = { at: Date.now(), counts: snapshot(watchers) }), STEADY_AFTER_MS);
-            }
-            if (phase === 'downloading') {
-              clearTimeout(steadyTimer);
-              waitingTo = { at: Date.now(), counts: snapshot(watchers) };
-            }
-          },
-          { onDownload: () => {} },
-        ),
-        pollEverySecond(async () => {
-          const view = await getConversion(watchers.apiPollBefore.client, conversionId);
-          return view?.workflowStatus !== 'RUNNING';
-        }),
-        pollEverySecond(async () => {
-          const response = await fetch(`${pollingApi.url}/v1/conversions/${conversionId}`);
-          const body = (await response.json()) as { workflowStatus?: string };
-          return response.status === 200 && body.workflowStatus !== 'RUNNING';
-        }),
-      ]);
+      await watchOnAllPaths(watchers, conversionId, pollingApi.url, (phase: Phase) => {
+        if (phase === 'waiting') {
+          waitingEntered = Date.now();
+          steadyTimer = setTimeout(() => (waitingFrom = { at: Date.now(), counts: snapshot(watchers) }), STEADY_AFTER_MS);
+        }
+        if (phase === 'downloading') {
+          clearTimeout(steadyTimer);
+          waitingTo = { at: Date.now(), counts: snapshot(watchers) };
+        }
+      });
       await settled(handle);
       const seconds = (Date.now() - started) / 1000;
       const after = snapshot(watchers);
@@ -196,47 +168,11 @@ async function main(): Promise<void> {
 
     report(short, long, eager);
   } finally {
-    await cleanup();
-  }
-}
-
-/** v0.1.0's watchConversion, kept as the baseline: the status query every 500 ms until result() settles. */
-async function legacyWatch(client: Client, conversionId: string): Promise<void> {
-  const result = client.workflow.getHandle(conversionId).result();
-  let closed = false;
-  const done = result.then(
-    () => (closed = true),
-    () => (closed = true),
-  );
-  while (!closed) {
-    await getConversion(client, conversionId).catch(() => undefined);
-    await Promise.race([done, sleep(500)]);
-  }
-  await getConversion(client, conversionId).catch(() => undefined);
-}
-
-/** A client that asks once a second (from the start of one request to the next) until `ask` says done. */
-async function pollEverySecond(ask: () => Promise<boolean>): Promise<void> {
-  for (;;) {
-    const started = Date.now();
-    if (await ask().catch(() => false)) return;
-    await sleep(Math.max(0, 1_000 - (Date.now() - started)));
+    await cleanup.close();
   }
 }
 
 const settled = (handle: WorkflowHandle) => handle.result().catch(() => undefined);
-
-type Snapshot = Record<Path, Record<string, number>>;
-const snapshot = (watchers: Record<Path, CountingClient>): Snapshot => Object.fromEntries(PATHS.map((p) => [p, watchers[p].counts()])) as Snapshot;
-
-function perPath(from: Snapshot, to: Snapshot): Record<Path, PathCost> {
-  return Object.fromEntries(
-    PATHS.map((p) => {
-      const byMethod = Object.fromEntries(Object.entries(to[p]).map(([m, n]) => [m, n - (from[p][m] ?? 0)]).filter(([, n]) => Number(n) > 0)) as Record<string, number>;
-      return [p, { queries: byMethod.QueryWorkflow ?? 0, rpcs: Object.values(byMethod).reduce((a, b) => a + b, 0), byMethod }];
-    }),
-  ) as Record<Path, PathCost>;
-}
 
 const queryActions = (samples: Sample[]) => sampleSum(samples, 'action', { action_type: 'grpc_QueryWorkflow' });
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { startConversion } from '../src/conversions';
-import { measure, type Round } from './measure';
-import type { PipelineStack } from './pipeline-stack';
-import { forkChild, median, quantile, round, say, stopChild } from './support';
+import { startConversion } from '../../src/conversions';
+import { measure, type Round } from '../support';
+import type { PipelineStack } from './stack';
+import { forkChild, median, quantile, round, say, stopChild } from '../support';
 
 /**
  * POST /v1/conversions against raw starts, at the same concurrency, in alternating rounds after a
@@ -14,7 +14,7 @@ import { forkChild, median, quantile, round, say, stopChild } from './support';
  */
 export async function startApiPhase(stack: PipelineStack, options: { requests: number; rounds: number; concurrency: number }) {
   const { client } = stack;
-  const { child } = await forkChild(join(__dirname, 'api-load.js'), {}, join(stack.workDir, 'api-load.log'));
+  const { child } = await forkChild(join(__dirname, '../processes/api-load.js'), {}, join(stack.workDir, 'api-load.log'));
   try {
     let batch = 0;
     const api = (requests: number) =>

@@ -1,7 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
-import { createApp, listen } from '../src/server';
-import type { StartOptions } from '../src/conversions';
+import { createApp, listen } from '../../src/server';
+import type { StartOptions } from '../../src/conversions';
+import type { CallbackLimit } from '../../src/server/callback-budget';
 
 /**
  * wavflow's HTTP server (callback receiver and conversions API) in a process of its own, started
@@ -15,6 +16,8 @@ export interface ServerProcessConfig {
   /** How POST /v1/conversions starts conversions. */
   start: StartOptions;
   logLevel: string;
+  /** The per-conversion callback budget; the configuration's default when absent. */
+  callbackLimit?: CallbackLimit;
 }
 
 async function main(): Promise<void> {
@@ -24,7 +27,7 @@ async function main(): Promise<void> {
   // Logging stays on, as in production, but into /dev/null: its cost is measured, not a terminal's.
   const logger = pino({ level: config.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
   const server = await listen(
-    createApp({ client, namespace: 'default', callbackSecret: config.callbackSecret, temporalUiUrl: 'http://127.0.0.1:8233', start: config.start, logger }),
+    createApp({ client, namespace: 'default', callbackSecret: config.callbackSecret, temporalUiUrl: 'http://127.0.0.1:8233', start: config.start, logger, callbackLimit: config.callbackLimit }),
     0,
     '127.0.0.1',
   );

@@ -1,5 +1,5 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { baselineActivities } from './baseline-worker';
+import type { baselineActivities } from '../processes/baseline-worker';
 
 /**
  * The engine's own limit for a conversion's shape: the same three activities (two on the provider

@@ -1,4 +1,4 @@
-import { measure } from './measure';
+import { measure } from '../support';
 
 /**
  * The API's callers for bench/pipeline.ts, in their own process as they would be on other

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common';
-import { say, sleep } from './support';
+import { waitUntil } from '../support';
 
 /** What the benchmarks read back from Temporal: counts from visibility, event times from histories. */
 
@@ -13,18 +13,13 @@ export async function count(client: Client, query: string): Promise<number> {
  * Counting is cheap for the server, unlike one long poll per workflow for its result.
  */
 export async function waitFor(label: string, check: () => Promise<{ done: boolean; progress: string }>, timeoutMs: number, everyMs = 500): Promise<void> {
-  const started = Date.now();
-  let reported = started;
-  for (;;) {
-    const { done, progress } = await check();
-    if (done) return;
-    if (Date.now() - started > timeoutMs) throw new Error(`${label}: not done after ${timeoutMs / 1000} s (${progress})`);
-    if (Date.now() - reported >= 10_000) {
-      say(`${label}: ${progress} (${Math.round((Date.now() - started) / 1000)} s)`);
-      reported = Date.now();
-    }
-    await sleep(everyMs);
-  }
+  let progress = 'not counted yet';
+  const done = async () => {
+    const counted = await check();
+    progress = counted.progress;
+    return counted.done;
+  };
+  await waitUntil(label, done, timeoutMs, { everyMs, progress: () => progress });
 }
 
 /** Waits until the queue has `expected` workflows and none is running. */

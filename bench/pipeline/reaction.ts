@@ -1,9 +1,9 @@
-import { startConversion, waitForConversion } from '../src/conversions';
-import { mapWithConcurrency } from '../src/lib';
-import { measure } from './measure';
-import type { PipelineStack } from './pipeline-stack';
-import type { TaskReport } from './sandbox-process';
-import { mean, quantile, round, say, sleep } from './support';
+import { startConversion, waitForConversion } from '../../src/conversions';
+import { mapWithConcurrency } from '../../src/lib';
+import { measure } from '../support';
+import type { PipelineStack } from './stack';
+import type { TaskReport } from '../processes/sandbox';
+import { mean, quantile, round, say, sleep } from '../support';
 import { count, downloadTimes, waitFor } from './workflow-times';
 
 /**

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import type { StartOptions } from '../src/conversions';
-import { workflowInterceptorModules, type WorkerTuning } from '../src/app';
-import { startBenchTemporal, type BenchTemporal } from './bench-temporal';
-import type { SandboxProcessConfig } from './sandbox-process';
-import type { ServerProcessConfig } from './server-process';
-import { cpuSeconds, forkChild, machineBusySeconds, Rpc, say, stopChild, tail, type Child } from './support';
-import type { WorkerProcessConfig } from './worker-process';
+import type { StartOptions } from '../../src/conversions';
+import { workflowInterceptorModules, type WorkerTuning } from '../../src/app';
+import { startBenchTemporal, type BenchTemporal } from '../temporal';
+import type { SandboxProcessConfig } from '../processes/sandbox';
+import type { ServerProcessConfig } from '../processes/server';
+import { Cleanup, cpuSeconds, forkChild, machineBusySeconds, Rpc, say, sayLogTails, stopChild, type Child } from '../support';
+import type { WorkerProcessConfig } from '../processes/worker';
 
 /**
  * The processes of `npm run bench`, as they would run in production, each in its own process so
@@ -32,6 +32,11 @@ export interface PipelineOptions {
   serverLogLevel: string;
   /** The SDK's own log level in the worker processes. */
   workerLogLevel: 'ERROR' | 'WARN' | 'INFO';
+  /**
+   * Worker Versioning for every worker, wavflow's and the baseline's alike: each worker process a
+   * deployment of its own whose build makes itself current, as `wavflow worker` does in production.
+   */
+  versioned: boolean;
 }
 
 export interface WorkerHandle {
@@ -61,40 +66,36 @@ export interface PipelineStack {
 export async function startPipelineStack(options: PipelineOptions): Promise<PipelineStack> {
   const run = randomBytes(3).toString('hex');
   const workDir = await mkdtemp(join(tmpdir(), 'wavflow-bench-pipeline-'));
-  const cleanups: Array<() => Promise<unknown>> = [async () => rm(workDir, { recursive: true, force: true })];
-  // Once, whoever asks first (the run's end, or Ctrl-C during it); later callers wait for it.
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      for (const step of cleanups.splice(0).reverse()) await step().catch((err: unknown) => say(`cleanup: ${String(err)}`));
-    })());
+  const cleanup = new Cleanup();
+  cleanup.add(() => rm(workDir, { recursive: true, force: true }));
+  const close = () => cleanup.close();
   try {
     const temporal = await startBenchTemporal(workDir);
-    cleanups.push(() => temporal.stop());
+    cleanup.add(() => temporal.stop());
     const connection = await Connection.connect({ address: temporal.address });
-    cleanups.push(() => connection.close());
+    cleanup.add(() => connection.close());
     const client = new Client({ connection });
 
     say('bundling the workflows');
     const bundles = { wavflow: join(workDir, 'wavflow-workflows.js'), baseline: join(workDir, 'baseline-workflows.js') };
     const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
-    await writeFile(bundles.wavflow, (await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), workflowInterceptorModules, logger: quiet })).code);
+    await writeFile(bundles.wavflow, (await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules, logger: quiet })).code);
     await writeFile(bundles.baseline, (await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflow'), logger: quiet })).code);
 
     const children: Child[] = [];
-    cleanups.push(async () => Promise.all(children.map((c) => stopChild(c))));
+    cleanup.add(async () => Promise.all(children.map((c) => stopChild(c))));
     const fork = async <Ready extends { type: 'ready' }>(script: string, env: NodeJS.ProcessEnv, name: string) => {
-      const started = await forkChild<Ready>(join(__dirname, script), env, join(workDir, `${name}.log`));
+      const started = await forkChild<Ready>(join(__dirname, '../processes', script), env, join(workDir, `${name}.log`));
       children.push(started.child);
       return started;
     };
 
     const sandboxConfig: SandboxProcessConfig = { apiKey: SANDBOX_KEY, wavSeconds: WAV_SECONDS, fileDir: join(workDir, 'sandbox') };
-    const sandbox = await fork<{ type: 'ready'; url: string }>('sandbox-process.js', { WAVFLOW_BENCH_SANDBOX: JSON.stringify(sandboxConfig) }, 'sandbox');
+    const sandbox = await fork<{ type: 'ready'; url: string }>('sandbox.js', { WAVFLOW_BENCH_SANDBOX: JSON.stringify(sandboxConfig) }, 'sandbox');
     const callbackSecret = randomBytes(24).toString('base64url');
     const apiStart: StartOptions = { taskQueue: START_API_QUEUE, defaultPollIntervalSeconds: 30, startedBy: 'api' };
     const serverConfig: ServerProcessConfig = { temporalAddress: temporal.address, callbackSecret, start: apiStart, logLevel: options.serverLogLevel };
-    const server = await fork<{ type: 'ready'; url: string }>('server-process.js', { WAVFLOW_BENCH_SERVER: JSON.stringify(serverConfig) }, 'server');
+    const server = await fork<{ type: 'ready'; url: string }>('server.js', { WAVFLOW_BENCH_SERVER: JSON.stringify(serverConfig) }, 'server');
 
     const workers = new Map<number, string>();
     const startWorker = async (kind: 'wavflow' | 'baseline', label: string): Promise<WorkerHandle> => {
@@ -115,8 +116,9 @@ export async function startPipelineStack(options: PipelineOptions): Promise<Pipe
         tuning: options.tuning,
         timedStore: false,
         logLevel: options.workerLogLevel,
+        ...(options.versioned ? { deployment: { deploymentName: `bench-${run}-${label}`, buildId: 'bench' } } : {}),
       };
-      const { child } = await fork('worker-process.js', { WAVFLOW_BENCH_WORKER: JSON.stringify(config) }, `worker-${label}`);
+      const { child } = await fork('worker.js', { WAVFLOW_BENCH_WORKER: JSON.stringify(config) }, `worker-${label}`);
       workers.set(child.pid, `worker-${label}`);
       return {
         pid: child.pid,
@@ -151,7 +153,7 @@ export async function startPipelineStack(options: PipelineOptions): Promise<Pipe
     };
     return stack;
   } catch (err) {
-    for (const name of (await readdir(workDir).catch(() => [])).filter((n) => n.endsWith('.log'))) say(`${name} (last lines):\n${await tail(join(workDir, name))}`);
+    await sayLogTails(workDir);
     await close();
     throw err;
   }
