@@ -12,13 +12,13 @@ export function failureTable(): string {
 function comesFrom({ answers, callbacks, states, fileHost, when }: FailureRule): string {
   const sources: string[] = [];
   if (answers) {
-    const codes = (answers.codes ?? []).filter((code) => code !== 0).map(String);
+    const codes = answers.codes.filter((code) => code !== 0).map(String);
     for (const [variant, only] of Object.entries(answers.only ?? {})) codes.push(`${only.join(', ')} with \`PROVIDER_VARIANT=${variant}\``);
     if (answers.otherwise) codes.push(answers.otherwise === '4xx' ? 'any other 4xx' : 'any other code');
-    const silent = answers.codes?.includes(0) ? ', or gave no answer (a network error)' : '';
+    const silent = answers.codes.includes(0) ? ', or gave no answer (a network error)' : '';
     sources.push(`submit or record-info answered ${codes.join(', ')}${silent}`);
   }
-  if (callbacks) sources.push(`a callback with \`code\` ${[...(callbacks.codes ?? []), ...(callbacks.otherwise ? ['any other code but 200'] : [])].join(', ')}`);
+  if (callbacks) sources.push(`a callback with \`code\` ${[...callbacks.codes, ...(callbacks.otherwise ? ['any other code but 200'] : [])].join(', ')}`);
   if (states) sources.push(`record-info ${[...states.names.map((name) => `\`${name}\``), ...(states.otherwise ? ['any other `*FAILED*` state'] : [])].join(', ')}`);
   if (fileHost) sources.push(`the file host answered ${fileHost.join(', ')}`);
   if (when) sources.push(when);

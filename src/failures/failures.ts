@@ -42,9 +42,9 @@ export interface FailureRule {
    * else the HTTP status; 0 is no answer at all (network error, timeout). `otherwise` takes every
    * code no type lists: `4xx` the unlisted 4xx codes, `any` all the rest.
    */
-  answers?: { codes?: readonly number[]; only?: { readonly [V in ProviderVariant]?: readonly number[] }; otherwise?: '4xx' | 'any' };
+  answers?: { codes: readonly number[]; only?: { readonly [V in ProviderVariant]?: readonly number[] }; otherwise?: '4xx' | 'any' };
   /** Codes of a callback that report it (`otherwise`: every non-200 code no type lists). */
-  callbacks?: { codes?: readonly number[]; otherwise?: true };
+  callbacks?: { codes: readonly number[]; otherwise?: true };
   /** record-info states that report it (`otherwise`: any other state that contains FAILED). */
   states?: { names: readonly string[]; otherwise?: true };
   /** File host statuses that mean it. */
@@ -243,26 +243,21 @@ export function endsWaiting(type: string | undefined): boolean {
  */
 export function activityFailure(type: FailureType, message: string, { details, nextRetryDelayMs }: { details?: unknown[]; nextRetryDelayMs?: number } = {}): ApplicationFailure {
   const retryable = isRetryable(type);
-  return ApplicationFailure.create({
-    type,
-    message,
-    nonRetryable: !retryable,
-    ...(details ? { details } : {}),
-    ...(retryable && nextRetryDelayMs !== undefined ? { nextRetryDelay: nextRetryDelayMs } : {}),
-  });
+  // A failure that is not retried is given no delay: it would never be used.
+  return ApplicationFailure.create({ type, message, nonRetryable: !retryable, details, nextRetryDelay: retryable ? nextRetryDelayMs : undefined });
 }
 
 /** The failure type of a provider's answer to submit or record-info with `code` (anything but 200 and an adopting 409). */
 export function answerFailure(code: number, variant: ProviderVariant): FailureType {
-  const listed = FAILURES.find(([, { answers }]) => answers?.codes?.includes(code) || answers?.only?.[variant]?.includes(code));
+  const listed = FAILURES.find(([, { answers }]) => answers?.codes.includes(code) || answers?.only?.[variant]?.includes(code));
   if (listed) return listed[0];
-  const otherwise = code >= 400 && code < 500 ? '4xx' : 'any';
+  const otherwise = Math.floor(code / 100) === 4 ? '4xx' : 'any';
   return FAILURES.find(([, { answers }]) => answers?.otherwise === otherwise)![0];
 }
 
 /** The failure type a callback with `code` (not 200) reports. */
 export function callbackFailure(code: number): FailureType {
-  const [type] = FAILURES.find(([, { callbacks }]) => callbacks?.codes?.includes(code)) ?? FAILURES.find(([, { callbacks }]) => callbacks?.otherwise)!;
+  const [type] = FAILURES.find(([, { callbacks }]) => callbacks?.codes.includes(code)) ?? FAILURES.find(([, { callbacks }]) => callbacks?.otherwise)!;
   return type;
 }
 

@@ -16,6 +16,14 @@ describe('failureOf', () => {
     expect(failureOf(fromActivity(timeout), FailureType.ProviderUnavailable)).toEqual({ type: 'ProviderUnavailable', message: 'activity StartToClose timeout' });
   });
 
+  test('an ApplicationFailure without a type takes the fallback type too', () => {
+    expect(failureOf(fromActivity(ApplicationFailure.create({ message: 'no type given' })), FailureType.DownloadFailed)).toEqual({ type: 'DownloadFailed', message: 'no type given' });
+  });
+
+  test('a typed failure that did not come wrapped keeps its type', () => {
+    expect(failureOf(typed('NotAWavFile', 'not RIFF'), FailureType.DownloadFailed)).toEqual({ type: 'NotAWavFile', message: 'not RIFF' });
+  });
+
   test('anything thrown that is not an Error is described', () => {
     expect(failureOf('boom', FailureType.DownloadFailed)).toEqual({ type: 'DownloadFailed', message: 'boom' });
   });
@@ -26,6 +34,7 @@ describe('applicationFailureType', () => {
     expect(applicationFailureType(fromActivity(typed('InsufficientCredits', 'x')))).toBe('InsufficientCredits');
     expect(applicationFailureType(fromActivity(new Error('x')))).toBeUndefined();
     expect(applicationFailureType(typed('InsufficientCredits', 'not from an activity'))).toBeUndefined();
+    expect(applicationFailureType(fromActivity(ApplicationFailure.create({ message: 'no type given' })))).toBeUndefined();
   });
 });
 
@@ -34,5 +43,6 @@ describe('expiredUrlMessage', () => {
     expect(expiredUrlMessage(fromActivity(typed('WavUrlExpired', 'file host answered 410')))).toBe('file host answered 410');
     expect(expiredUrlMessage(fromActivity(typed('DownloadFailed', 'file host answered 500')))).toBeUndefined();
     expect(expiredUrlMessage(new Error('x'))).toBeUndefined();
+    expect(expiredUrlMessage(typed('WavUrlExpired', 'not wrapped'))).toBe('not wrapped');
   });
 });

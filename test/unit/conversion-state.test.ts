@@ -51,6 +51,12 @@ describe('status', () => {
     expect(initialStatus({ audioId: 'a' }, 'w', new Date(START)).deadlineAt).toBe('2026-11-30T11:00:00.000Z');
   });
 
+  test('a status names only the source id it was given', () => {
+    const status = initialStatus({ audioId: 'a' }, 'w', new Date(START));
+    expect(status.audioId).toBe('a');
+    expect(status).not.toHaveProperty('taskId');
+  });
+
   test('a continued run keeps everything and counts one run more', () => {
     const first = initialStatus({ audioId: 'a' }, 'w', new Date(START));
     first.polls = 7;
@@ -60,6 +66,17 @@ describe('status', () => {
   test('defaults: 30 s polls, confirmed callbacks, 5,000 events', () => {
     expect(waitSettings({})).toEqual({ pollIntervalMs: 30_000, confirmCallbacks: true, confirmFailures: false, historyEventLimit: 5_000 });
     expect(waitSettings({ pollIntervalMs: 9_000, confirmCallbacks: false, historyEventLimit: 40 })).toEqual({ pollIntervalMs: 9_000, confirmCallbacks: false, confirmFailures: false, historyEventLimit: 40 });
+  });
+
+  test("without a clock of its own it reads Date.now, which is the workflow's time inside a workflow", () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(START + 2_500);
+    try {
+      const state = new ConversionState(initialStatus({ audioId: 'a1' }, 'wav-a1', new Date(START)), waitSettings({}), { ignored: () => {}, decided: () => {} });
+      state.enter('waiting');
+      expect(state.status.phases.at(-1)?.at).toBe('2026-11-30T10:00:02.500Z');
+    } finally {
+      now.mockRestore();
+    }
   });
 
   test('entering a phase records it with the time', () => {
@@ -99,6 +116,42 @@ describe('callbacks', () => {
     const { state, status } = conversion();
     state.onSubmitted({ taskId: TASK, adopted: true });
     expect(status.adopted).toBe(true);
+  });
+
+  test('a new task is not called adopted', () => {
+    const { state, status } = conversion();
+    state.onSubmitted(submitted);
+    expect(status).not.toHaveProperty('adopted');
+  });
+
+  test('a second success callback while the first awaits confirmation is a duplicate, not a second claim', () => {
+    const { state, status, told } = conversion();
+    state.onSubmitted(submitted);
+    state.onCallback(callback(200, { audioWavUrl: URL_A }));
+    state.onCallback(callback(200, { audioWavUrl: 'https://files.example.com/b.wav' }));
+    expect(status.callbacks).toMatchObject({ received: 2, duplicates: 1 });
+    expect(state.startConfirmation()).toEqual({ kind: 'success', url: URL_A });
+    expect(told).toEqual(['ignored after-outcome 200']);
+  });
+
+  test('asking for a confirmation when there is no claim does not hold back the next callback', () => {
+    const { state, status } = conversion({ confirmCallbacks: false });
+    state.onSubmitted(submitted);
+    expect(state.startConfirmation()).toBeUndefined();
+    state.onCallback(callback(200, { audioWavUrl: URL_A }));
+    expect(state.decided).toEqual({ kind: 'success', url: URL_A });
+    expect(status.callbacks.duplicates).toBe(0);
+  });
+
+  test('the first answer stands: a later poll that finds something else changes nothing', () => {
+    const { state, status, told, clock } = conversion({ confirmCallbacks: false });
+    state.onSubmitted(submitted);
+    state.onCallback(callback(200, { audioWavUrl: URL_A }));
+    clock.now += 5_000;
+    state.onPolled({ kind: 'failure', type: FailureType.GenerateWavFailed, message: 'failed' });
+    expect(state.decided).toEqual({ kind: 'success', url: URL_A });
+    expect(status).toMatchObject({ answeredBy: 'callback', answeredAt: '2026-11-30T10:00:00.000Z' });
+    expect(told).toEqual(['decided success by callback']);
   });
 
   test('with confirmation on, a success callback is a claim for record-info to confirm', () => {

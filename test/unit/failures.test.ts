@@ -13,6 +13,7 @@ import {
   isFailureType,
   isRetryable,
   stateFailure,
+  type FailureRule,
   type ProviderVariant,
 } from '../../src/failures';
 
@@ -148,6 +149,16 @@ describe('fileHostFailure: which file host statuses mean the URL expired', () =>
   test.each([200, 206, 401, 416, 500])('%i: not an expired URL', (status) => {
     expect(fileHostFailure(status)).toBeUndefined();
   });
+});
+
+test("each failure's step agrees with where it comes from", () => {
+  const ofStep = (step: FailureRule['step']) => FAILURES.filter(([, rule]) => rule.step === step).map(([type]) => type);
+  // A provider's answer to one of our requests is a refused request; a callback or a record-info state reports the conversion.
+  expect(ofStep('request')).toEqual(FAILURES.filter(([, rule]) => rule.answers).map(([type]) => type));
+  expect(ofStep('conversion')).toEqual(FAILURES.filter(([, rule]) => !rule.answers && (rule.callbacks || rule.states)).map(([type]) => type));
+  expect(ofStep('input')).toEqual(['InvalidConversionInput']);
+  expect(ofStep('deadline')).toEqual(['ConversionTimedOut']);
+  expect(ofStep('download')).toEqual(['WavUrlExpired', 'NotAWavFile', 'TruncatedDownload', 'DownloadFailed', 'ForbiddenDownloadAddress', 'NotHttpResponse', 'DownloadTooLarge', 'InsufficientStorage']);
 });
 
 test('every type says what a user should do, and where it comes from', () => {

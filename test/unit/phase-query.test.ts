@@ -24,6 +24,7 @@ test.each([
   ['TERMINATED', 'failed'],
   ['TIMED_OUT', 'failed'],
   ['CANCELLED', 'cancelled'],
+  ['CANCELED', 'cancelled'],
   ['RUNNING', undefined],
   ['CONTINUED_AS_NEW', undefined],
 ])('a run %s ended in %s', (status, phase) => {

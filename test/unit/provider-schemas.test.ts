@@ -1,4 +1,4 @@
-import { envelopeSchema, parseCallback, parseRecord } from '../../src/provider/schemas';
+import { envelopeSchema, parseCallback, parseRecord, submitDataSchema } from '../../src/provider/schemas';
 import type { ProviderCallback, ProviderRecord } from '../../src/provider/types';
 
 /**
@@ -90,6 +90,33 @@ describe('parseCallback', () => {
     ['null data', { code: 500, msg: 'Server Error', data: null }, /^data: /],
   ])('rejects a callback with %s, naming the field', (_name, body, field) => {
     expect(rejection(parseCallback(body))).toMatch(field);
+  });
+
+  test('an empty task_id gives way to taskId, and an empty URL to the other URL key', () => {
+    expect(parsedCallback({ code: 200, msg: 'success', data: { task_id: '', taskId: TASK, audioWavUrl: '', audio_wav_url: URL_EXAMPLE } })).toStrictEqual(success);
+  });
+
+  test.each([
+    ['a code with text after it', '200 OK'],
+    ['a code with text before it', 'HTTP200'],
+    ['a negative code', '-200'],
+  ])('rejects a callback with %s: a code is digits only', (_name, badCode) => {
+    expect(rejection(parseCallback({ code: badCode, msg: 'success', data: { task_id: TASK } }))).toMatch(/^code: /);
+  });
+
+  test.each([
+    ['an http-like scheme', 'xhttp://example.com/a.wav'],
+    ['an https-like scheme', 'httpsx://example.com/a.wav'],
+  ])('rejects a URL with %s', (_name, url) => {
+    expect(rejection(parseCallback({ code: 200, msg: 'success', data: { task_id: TASK, audioWavUrl: url } }))).toMatch(/^data\.audioWavUrl: /);
+  });
+
+  test('the error for a missing task id says what is missing, where', () => {
+    expect(rejection(parseCallback({ code: 200, msg: 'success', data: { audioWavUrl: URL_EXAMPLE } }))).toBe('data.task_id: task_id is required');
+  });
+
+  test('every offending field is named, separated by "; "', () => {
+    expect(rejection(parseCallback({ msg: 'success' }))).toMatch(/^code: [^;]+; data: [^;]+$/);
   });
 
   test.each([
@@ -255,6 +282,34 @@ describe('parseRecord', () => {
     expect(rejection(parseRecord(data))).toMatch(field);
   });
 
+  test('a record with only a task id and a state has nothing else', () => {
+    expect(parsedRecord({ taskId: TASK, status: 'PENDING' })).toStrictEqual({ taskId: TASK, state: 'PENDING' });
+  });
+
+  test('empty ids and states give way to the other key', () => {
+    expect(parsedRecord({ ...successData, taskId: '', task_id: TASK, successFlag: '', status: 'SUCCESS' })).toStrictEqual(successRecord);
+  });
+
+  test.each([
+    ['no task id', { ...successData, taskId: undefined }, 'taskId: taskId is required'],
+    ['no state', { ...successData, successFlag: undefined }, 'successFlag: successFlag or status is required'],
+    ['a date that cannot be', { ...successData, completeTime: '2025-02-30 25:00:00' }, 'completeTime: not a valid date'],
+  ])('the error for %s says what is wrong, where', (_name, data, error) => {
+    expect(rejection(parseRecord(data))).toBe(error);
+  });
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['a musicIndex with text after it', { ...successData, musicIndex: '1st' }, /^musicIndex: /],
+    ['a musicIndex with text before it', { ...successData, musicIndex: 'no1' }, /^musicIndex: /],
+    ['an errorCode with text after it', { ...successData, errorCode: '500 Internal' }, /^errorCode: /],
+    ['an errorCode with text before it', { ...successData, errorCode: 'E500' }, /^errorCode: /],
+    ['a spaced date with text before it', { ...successData, createTime: 'on 2025-01-01 00:00:00' }, /^createTime: /],
+    ['a spaced date with text after it', { ...successData, createTime: '2025-01-01 00:00:00 or so' }, /^createTime: /],
+    ['a spaced date with a short year', { ...successData, createTime: '25-01-01 00:00:00' }, /^createTime: /],
+  ])('rejects a record with %s', (_name, data, field) => {
+    expect(rejection(parseRecord(data))).toMatch(field);
+  });
+
   test.each([
     ['null', null],
     ['undefined', undefined],
@@ -289,5 +344,19 @@ describe('envelopeSchema', () => {
   ])('refuses %s', (_name, body) => {
     const result = envelopeSchema.safeParse(body);
     expect(result.success).toBe(false);
+  });
+});
+
+describe('submitDataSchema', () => {
+  test('reads the task id submit answered with', () => {
+    expect(submitDataSchema.parse({ taskId: '5c79****be8e' })).toEqual({ taskId: '5c79****be8e' });
+  });
+
+  test.each([
+    ['an empty task id', { taskId: '' }],
+    ['no task id', {}],
+    ['null data', null],
+  ])('refuses %s', (_name, data) => {
+    expect(submitDataSchema.safeParse(data).success).toBe(false);
   });
 });

@@ -47,7 +47,21 @@ describe('providerCallback', () => {
   test('as before 0.2: any object as it came, and anything else malformed', () => {
     const raw = { code: 200, data: { task_id: 't1' } };
     expect(readCallbackSignalAsBefore(raw)).toEqual({ ok: true, callback: raw });
-    expect(readCallbackSignalAsBefore(null).ok).toBe(false);
+    expect(readCallbackSignalAsBefore(null)).toEqual({ ok: false, malformed: { body: 'null', error: '(signal): expected a callback object' } });
+    expect(readCallbackSignalAsBefore([raw]).ok).toBe(false);
+  });
+
+  test('a signal with no payload at all is malformed, and kept as "undefined"', () => {
+    expect(readCallbackSignal(undefined)).toEqual({ ok: false, malformed: { body: 'undefined', error: '(signal): expected a callback object' } });
+  });
+
+  test('what JSON cannot write (a BigInt from another SDK, a cycle) is still kept as text, bounded', () => {
+    const big = 10n ** 2000n;
+    expect(readCallbackSignal(big)).toEqual({ ok: false, malformed: { body: String(big).slice(0, 1024), error: '(signal): expected a callback object' } });
+    const cyclic: Record<string, unknown> = { taskId: 't1' };
+    cyclic.self = cyclic;
+    const read = readCallbackSignal(cyclic);
+    expect(read).toMatchObject({ ok: false, malformed: { body: '[object Object]', error: expect.stringMatching(/^signal\.code: /) as unknown } });
   });
 });
 
