@@ -63,6 +63,8 @@ function timedStore(store: WavStore): WavStore {
   return {
     location: (name) => store.location(name),
     hasPartial: (name) => store.hasPartial(name),
+    resumeRecord: (name) => store.resumeRecord(name),
+    discardPartial: (name) => store.discardPartial(name),
     committed: (name) => store.committed(name),
     access: (name, options) => store.access(name, options),
     freeBytes: () => store.freeBytes(),
@@ -80,6 +82,8 @@ function timedStore(store: WavStore): WavStore {
         },
         restart: () => partial.restart(),
         checkpoint: () => partial.checkpoint(),
+        kept: () => partial.kept(),
+        keepNote: (note) => partial.keepNote(note),
         finish() {
           at('commit', name);
           return partial.finish();

@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
-import { ForbiddenAddressError, NotHttpResponseError, objectName, safeGet, type AddressPolicy, type WavStore } from '../download';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ForbiddenAddressError, NotHttpResponseError, objectName, safeGet, type AddressPolicy, type PartialWrite, type WavStore } from '../download';
 import { activityFailure, fileHostFailure, FailureType } from '../failures';
 import type { Metrics } from '../metrics';
 import { parseWavHeader, WavFormatError, type WavInfo } from '../wav';
-import type { DownloadInput, DownloadResult } from './types';
+import { chooseSaved, heartbeatEveryMs, readProgress, savedFromRecord, type Progress } from './download-progress';
+import type { DiscardPartialInput, DownloadInput, DownloadResult } from './types';
 
 export interface DownloadDeps {
   store: WavStore;
@@ -15,20 +16,12 @@ export interface DownloadDeps {
   minFreeBytes: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+  /** Heartbeat this often instead of a third of the heartbeat timeout (bench:download compares the two). */
+  heartbeatEveryMs?: number | undefined;
 }
 
-/** What a heartbeat records, so a retried attempt can resume or find the work already done. */
-interface Progress {
-  bytes: number;
-  total?: number | undefined;
-  etag?: string | undefined;
-  lastModified?: string | undefined;
-  committed?: { bytes: number; sha256: string };
-  /** What the store needs to continue the partial file, maybe on another host (S3: the upload, its parts, the digest state). */
-  store?: unknown;
-}
-
-const HEARTBEAT_EVERY_MS = 1_000;
+/** How often free disk is checked while the file grows (stores that know it). */
+const DISK_CHECK_EVERY_MS = 1_000;
 
 /**
  * Streams the WAV into the store's partial file (never holding it in memory), resuming where an
@@ -51,10 +44,12 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
     }
   };
 
-  async function attempt({ conversionId, url }: DownloadInput): Promise<DownloadResult> {
+  async function attempt({ conversionId, url, keepPartialOnCancel, resume }: DownloadInput): Promise<DownloadResult> {
     const ctx = Context.current();
     const name = objectName(conversionId);
-    const previous = ctx.info.heartbeatDetails as Progress | undefined;
+    const signal = ctx.cancellationSignal;
+    // This attempt's heartbeat, or the checkpoint the run before handed on: the fast path.
+    const previous = readProgress(ctx.info.heartbeatDetails) ?? readProgress(resume);
 
     // An earlier attempt may have committed the file and died before reporting it. Its last
     // heartbeat says so, if that reached the server: heartbeats are throttled, and need Temporal
@@ -63,15 +58,41 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
     const committed = previous?.committed ?? (ctx.info.attempt > 1 ? await committedSince(store, name, ctx.info.scheduledTimestampMs, previous?.total) : undefined);
     if (committed) {
       const done = await inspectCommitted(store, name, committed);
-      if (done) return { ...done, attempt: ctx.info.attempt };
+      if (done) {
+        // A resume record the commit left behind (a crash in between) goes with it.
+        await store.discardPartial(name);
+        return { ...done, attempt: ctx.info.attempt };
+      }
     }
 
-    // Resume only when the server gave a validator: If-Range then guarantees the same file.
-    const partial = await store.resume(name, previous?.store);
-    const validator = previous?.etag ?? previous?.lastModified;
+    // The store's own record is there even when no heartbeat reached Temporal; which one resumes
+    // is decided by what each holds (download-progress.ts).
+    const saved = chooseSaved(previous, savedFromRecord(await store.resumeRecord(name)));
+    const partial = await store.resume(name, saved?.store);
+    // Resume only with a validator: If-Range then guarantees the same file.
+    const validator = saved?.etag ?? saved?.lastModified;
     if (partial.offset > 0 && !validator) await partial.restart();
     let offset = partial.offset;
-    await ensureFreeSpace((previous?.total ?? 0) - offset);
+    let received = offset;
+    /** What the store holds and how it was fetched: heartbeats, the cancellation's details. */
+    const fetchedUnder = { total: saved?.total, etag: saved?.etag, lastModified: saved?.lastModified };
+    const progress = (): Progress => ({ ...fetchedUnder, bytes: received, kept: partial.kept(), store: partial.checkpoint() });
+
+    /**
+     * A cancellation ends the attempt. One the workflow requested removes the partial file,
+     * unless the workflow keeps it for the next run (and removes it itself when the conversion is
+     * cancelled). Any other (a heartbeat timeout, the worker shutting down) keeps it for the retry.
+     */
+    const stop = async (): Promise<never> => {
+      if (!keepPartialOnCancel && ctx.cancellationDetails?.cancelRequested !== false) {
+        await partial.discard();
+        throw cancelled(signal);
+      }
+      await partial.close();
+      throw new CancelledFailure(`download stopped after ${received} bytes; the partial file is kept`, [progress()]);
+    };
+
+    await ensureFreeSpace((saved?.total ?? 0) - offset);
 
     let response;
     try {
@@ -80,13 +101,10 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
         policy: deps.addressPolicy,
         connectTimeoutMs: deps.connectTimeoutMs,
         idleTimeoutMs: deps.idleTimeoutMs,
-        signal: ctx.cancellationSignal,
+        signal,
       });
     } catch (err) {
-      if (ctx.cancellationSignal.aborted) {
-        await partial.discard();
-        throw cancelled(ctx.cancellationSignal);
-      }
+      if (signal.aborted) return stop();
       if (err instanceof ForbiddenAddressError) {
         await partial.discard();
         throw activityFailure(FailureType.ForbiddenDownloadAddress, err.message);
@@ -95,6 +113,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
         await partial.discard();
         throw activityFailure(FailureType.NotHttpResponse, err.message);
       }
+      await partial.close();
       throw activityFailure(FailureType.DownloadFailed, `request failed: ${errorMessage(err)}`);
     }
     const { status, headers, body } = response;
@@ -124,40 +143,40 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       // 200: the server ignored the range or the file changed (If-Range failed): start over.
       if (offset > 0) await partial.restart();
       offset = 0;
+      received = 0;
       const length = Number(headers['content-length'] ?? NaN);
       total = Number.isFinite(length) ? length : undefined;
     }
     if (total !== undefined && total > deps.maxBytes) {
       throw await give(FailureType.DownloadTooLarge, `${total} bytes is more than the ${deps.maxBytes} allowed`, { partial: 'discard' });
     }
+    Object.assign(fetchedUnder, { total, etag: headers.etag, lastModified: headers['last-modified'] });
     try {
       await ensureFreeSpace((total ?? 0) - offset);
+      // Before the first byte: a retry that finds no heartbeat resumes from this record.
+      await partial.keepNote(fetchedUnder);
     } catch (err) {
       body.destroy();
       await partial.close();
-      throw err;
+      if (err instanceof ApplicationFailure) throw err;
+      throw activityFailure(FailureType.DownloadFailed, `storing the file failed: ${errorMessage(err)}`);
     }
 
-    const progress: Progress = {
-      bytes: offset,
-      total,
-      etag: headers.etag,
-      lastModified: headers['last-modified'],
+    // Heartbeats carry progress (for people, and for a retry) and are how a cancellation reaches
+    // a download, stalled or not. Each one that reaches Temporal is a billable action, so they
+    // come a third of the heartbeat timeout apart: a cancellation arrives within that, and a
+    // download shorter than that sends none (the resume record covers a worker killed before).
+    let beats = 0;
+    const beat = () => {
+      beats++;
+      ctx.heartbeat(progress());
     };
-    let received = offset;
-    // The heartbeat says how far the file is (for people) and what the store holds for sure (for a retry).
-    const beat = () => ctx.heartbeat({ ...progress, bytes: received, store: partial.checkpoint() });
-    // At once, not a second later: a worker killed early can then resume with the validator.
-    beat();
-
-    // Heartbeats carry progress (what a retry resumes from) and are how a cancellation reaches a
-    // stalled download; the disk is checked as the file grows.
-    const timer = setInterval(() => {
-      beat();
+    const beating = setInterval(beat, deps.heartbeatEveryMs ?? heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
+    const checkingDisk = setInterval(() => {
       void store.freeBytes().then((free) => {
         if (free !== undefined && free < deps.minFreeBytes) body.destroy(new StorageFull(free));
       }, () => undefined); // a failed check is only a missed check
-    }, HEARTBEAT_EVERY_MS);
+    }, DISK_CHECK_EVERY_MS);
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         if (received + chunk.length > deps.maxBytes) throw new TooLarge(`more than the ${deps.maxBytes} bytes allowed`);
@@ -166,21 +185,18 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       }
     } catch (err) {
       body.destroy();
-      if (ctx.cancellationSignal.aborted) {
-        await partial.discard();
-        throw cancelled(ctx.cancellationSignal);
-      }
+      if (signal.aborted) return stop();
       if (err instanceof TooLarge) throw await give(FailureType.DownloadTooLarge, err.message, { partial: 'discard' });
-      if (err instanceof WavFormatError) throw await notAWav(err);
+      if (err instanceof WavFormatError) throw await notAWav(partial, err);
       await partial.close();
       if (err instanceof StorageFull) throw activityFailure(FailureType.InsufficientStorage, err.message);
-      // The store keeps what it holds for sure: the next attempt resumes from there.
+      // The store keeps what it holds for sure (and its record says so): the next attempt resumes from there.
       throw activityFailure(FailureType.DownloadFailed, `interrupted after ${received} bytes: ${errorMessage(err)}`);
     } finally {
-      clearInterval(timer);
+      clearInterval(beating);
+      clearInterval(checkingDisk);
       // What came over the network this attempt.
       metrics.downloadBytes.inc(received - offset);
-      beat();
     }
 
     if (total !== undefined && received !== total) {
@@ -193,12 +209,15 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       file = await partial.finish();
       wav = parseWavHeader(file.head, file.bytes);
     } catch (err) {
-      if (err instanceof WavFormatError) throw await notAWav(err);
+      if (signal.aborted) return stop();
+      if (err instanceof WavFormatError) throw await notAWav(partial, err);
       await partial.close();
       throw activityFailure(FailureType.DownloadFailed, `storing the file failed: ${errorMessage(err)}`);
     }
     const { bytes, sha256 } = file;
-    ctx.heartbeat({ ...progress, bytes, store: partial.checkpoint(), committed: { bytes, sha256 } });
+    // Said only where a heartbeat went before (a long download): a short one costs no heartbeat,
+    // and its retry finds the committed file by its time and size (committedSince).
+    if (beats > 0) ctx.heartbeat({ ...progress(), bytes, committed: { bytes, sha256 } });
     let location;
     try {
       location = await partial.commit({ bytes, sha256, wav });
@@ -208,12 +227,6 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
     }
     ctx.log.info('wav downloaded', { location, bytes, resumedFrom: offset });
     return { ...describeFile(location, bytes, sha256, wav), attempt: ctx.info.attempt, resumedFrom: offset };
-
-    /** A body that is no WAV file, or ends inside its header: nothing of it is kept. */
-    async function notAWav(err: WavFormatError) {
-      await partial.discard();
-      return err.problem === 'truncated' ? activityFailure(FailureType.TruncatedDownload, err.message) : activityFailure(FailureType.NotAWavFile, err.message);
-    }
   }
 
   /** Throws InsufficientStorage (retried later) unless `needed` bytes fit with the margin left over. */
@@ -225,6 +238,23 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
   }
 }
 
+/**
+ * Removes what a conversion's download kept to resume (its `.part` file, or its multipart uploads,
+ * tail and record): run by the workflow once the conversion is cancelled, since the download then
+ * keeps it for a run that will not come.
+ */
+export function createDiscardPartialWav(store: WavStore) {
+  return async function discardPartialWav({ conversionId }: DiscardPartialInput): Promise<void> {
+    await store.discardPartial(objectName(conversionId));
+  };
+}
+
+/** A body that is no WAV file, or ends inside its header: nothing of it is kept. */
+async function notAWav(partial: PartialWrite, err: WavFormatError): Promise<ApplicationFailure> {
+  await partial.discard();
+  return err.problem === 'truncated' ? activityFailure(FailureType.TruncatedDownload, err.message) : activityFailure(FailureType.NotAWavFile, err.message);
+}
+
 /** The committed file's size, if it was written since `sinceMs` and no partial file is beside it (and of `total` bytes, when known). */
 async function committedSince(store: WavStore, name: string, sinceMs: number, total: number | undefined): Promise<{ bytes: number } | undefined> {
   if (await store.hasPartial(name)) return undefined;
@@ -234,7 +264,7 @@ async function committedSince(store: WavStore, name: string, sinceMs: number, to
 }
 
 /** The committed file, if it is the one an earlier attempt finished (same size, and hash when known). */
-async function inspectCommitted(store: WavStore, name: string, expected: { bytes: number; sha256?: string }) {
+async function inspectCommitted(store: WavStore, name: string, expected: { bytes: number; sha256?: string | undefined }) {
   const file = await store.committed(name);
   if (file?.bytes !== expected.bytes) return undefined;
   const { bytes, sha256, head } = await file.digest();
@@ -262,4 +292,3 @@ function cancelled(signal: AbortSignal): Error {
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-

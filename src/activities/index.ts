@@ -1,6 +1,6 @@
 import type { Metrics } from '../metrics';
 import type { ProviderApi } from '../provider';
-import { createDownloadWav, type DownloadDeps } from './download';
+import { createDiscardPartialWav, createDownloadWav, type DownloadDeps } from './download';
 import { createPollConversion } from './poll';
 import type { RetryBackoff } from './provider-failure';
 import { createSubmitConversion } from './submit';
@@ -31,6 +31,7 @@ export function createProviderActivities(deps: ActivityDeps & ActivityMetrics) {
 export function createFileActivities(deps: ActivityDeps & ActivityMetrics) {
   return {
     downloadWav: createDownloadWav(deps.download, deps.metrics),
+    discardPartialWav: createDiscardPartialWav(deps.download.store),
   };
 }
 

@@ -26,6 +26,19 @@ export interface DownloadInput {
   url: string;
   /** The provider's task id, for log lines (absent in histories recorded before it was added). */
   wavTaskId?: string;
+  /**
+   * On cancellation keep the partial file (and what resumes it) and end with a CancelledFailure
+   * whose details are the last checkpoint, for the run that continues the download; the workflow
+   * removes the partial file itself when the conversion is cancelled (`discardPartialWav`).
+   * Absent (histories of 0.1 and 0.2): a cancellation requested by the workflow removes it here.
+   */
+  keepPartialOnCancel?: boolean;
+  /** A checkpoint an earlier run's attempt ended with: taken as the heartbeat details when this attempt has none. */
+  resume?: unknown;
+}
+
+export interface DiscardPartialInput {
+  conversionId: string;
 }
 
 export interface DownloadResult {

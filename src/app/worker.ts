@@ -47,6 +47,12 @@ export interface WorkerTuning {
   /** Long polls held open per queue for workflow tasks and for activity tasks. */
   workflowTaskPollers?: number | undefined;
   activityTaskPollers?: number | undefined;
+  /**
+   * Whether a workflow task that schedules the download may take it in its own answer (eager
+   * activity dispatch: one trip through matching less, where the server allows it). Default: the
+   * SDK's (allowed); bench:download compares the two.
+   */
+  eagerActivities?: boolean | undefined;
 }
 
 export const workerTuning = (config: Config): WorkerTuning => ({
@@ -65,6 +71,7 @@ export function tuningOptions(tuning: WorkerTuning = {}, withWorkflows: boolean)
     ...(set(tuning.activityTaskPollers) ? { activityTaskPollerBehavior: { type: 'simple-maximum', maximum: tuning.activityTaskPollers } as const } : {}),
     ...(withWorkflows && set(tuning.maxCachedWorkflows) ? { maxCachedWorkflows: tuning.maxCachedWorkflows } : {}),
     ...(withWorkflows && set(tuning.maxConcurrentWorkflowTaskExecutions) ? { maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions } : {}),
+    ...(withWorkflows && tuning.eagerActivities === false ? { maxEagerActivityReservationsPerWorkflowTask: 0 } : {}),
     ...(withWorkflows && set(tuning.workflowTaskPollers) ? { workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: tuning.workflowTaskPollers } as const } : {}),
   };
 }

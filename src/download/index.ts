@@ -6,4 +6,4 @@ export { objectName } from './object-name';
 export { createS3Client, type S3ClientOptions } from './s3-client';
 export { S3Store, type S3StoreOptions } from './s3-store';
 export { parseStoreUrl, type StoreSpec } from './store-url';
-export type { CommittedFile, PartialWrite, VerifiedWav, WavAccess, WavStore } from './store';
+export type { CommittedFile, PartialWrite, ResumeRecord, VerifiedWav, WavAccess, WavStore } from './store';

@@ -18,7 +18,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import { parseWavHeader, WAV_HEADER_SCAN_BYTES } from '../wav';
 import { FileDigest, ResumableSha256, type DigestSummary } from './digest';
-import type { CommittedFile, PartialWrite, VerifiedWav, WavAccess, WavStore } from './store';
+import { readResumeRecord } from './resume-record';
+import type { CommittedFile, PartialWrite, ResumeRecord, VerifiedWav, WavAccess, WavStore } from './store';
 
 export interface S3StoreOptions {
   client: S3Client;
@@ -87,7 +88,9 @@ const verifiedRecordSchema = z.object({
  * A bucket of an S3-compatible store (AWS S3, R2, MinIO, Ceph, SeaweedFS): `<prefix><name>.wav`,
  * written as a multipart upload that is completed only after the checks, so a reader never sees
  * half a file. Beside it, `<name>.wav.verified.json` records its sha256; while a download is
- * interrupted, `<name>.wav.part` may hold the bytes that did not fill a part.
+ * under way, `<name>.wav.part.json` is its resume record (the upload, its whole parts, the digest
+ * state after them), and while it is interrupted `<name>.wav.part` may hold the bytes that did not
+ * fill a part.
  */
 export class S3Store implements WavStore {
   readonly bucket: string;
@@ -166,8 +169,41 @@ export class S3Store implements WavStore {
     return `${this.key(name)}.part`;
   }
 
+  /** The resume record: what `resume` needs, kept in the bucket so that no heartbeat is needed. */
+  resumeKey(name: string): string {
+    return `${this.key(name)}.part.json`;
+  }
+
+  async resumeRecord(name: string): Promise<ResumeRecord | undefined> {
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.resumeKey(name) }));
+      return readResumeRecord(await object.Body!.transformToString());
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async writeResumeRecord(name: string, record: ResumeRecord): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.resumeKey(name), ContentType: 'application/json', Body: JSON.stringify(record) }));
+  }
+
+  async removeResumeRecord(name: string): Promise<void> {
+    await this.removeObject(this.resumeKey(name));
+  }
+
+  async discardPartial(name: string): Promise<void> {
+    const key = this.key(name);
+    await Promise.all((await this.uploadsOf(key)).map((id) => this.abort(key, id)));
+    await Promise.all([this.removeTail(name), this.removeResumeRecord(name)]);
+  }
+
   async removeTail(name: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.tailKey(name) })).catch((err: unknown) => {
+    await this.removeObject(this.tailKey(name));
+  }
+
+  private async removeObject(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch((err: unknown) => {
       if (!isMissing(err)) throw err;
     });
   }
@@ -308,6 +344,10 @@ class S3PartialWrite implements PartialWrite {
   private failure: Error | undefined;
   /** The bytes past the whole parts, kept as an object by `close`, with the digest state after them. */
   private tail: { bytes: number; sha256State: string; head: string } | undefined;
+  /** The activity's note for the resume record, once given. */
+  private note: object | undefined;
+  /** Resume record writes, one after the other, so an older one never lands last. */
+  private recordWrites: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly store: S3Store,
@@ -368,6 +408,37 @@ class S3PartialWrite implements PartialWrite {
     await this.reset();
   }
 
+  kept(): number {
+    const checkpoint = this.checkpoint();
+    return checkpoint ? checkpoint.etags.length * checkpoint.partBytes + (checkpoint.tail?.bytes ?? 0) : 0;
+  }
+
+  async keepNote(note: object): Promise<void> {
+    this.note = note;
+    await this.saveRecord();
+  }
+
+  /**
+   * Writes the resume record as the checkpoint stands (after what is queued before it). A record
+   * that could not be written is an older one left standing, which resumes from fewer bytes:
+   * `resume` checks every part it names.
+   */
+  private saveRecord(): Promise<void> {
+    const note = this.note;
+    if (!note) return this.recordWrites;
+    this.recordWrites = this.recordWrites.then(() =>
+      this.store.writeResumeRecord(this.name, { note, kept: this.kept(), ...(this.checkpoint() ? { checkpoint: this.checkpoint() } : {}) }).catch(() => undefined),
+    );
+    return this.recordWrites;
+  }
+
+  /** Removes the resume record once the writes queued before it are done. */
+  private async removeRecord(): Promise<void> {
+    this.note = undefined;
+    await this.recordWrites;
+    await this.store.removeResumeRecord(this.name);
+  }
+
   checkpoint(): S3Checkpoint | undefined {
     // Only whole parts: a short last part is uploaded again with the rest of the body.
     const parts = this.etags.length > 0 && this.lastSize !== this.partBytes ? this.etags.length - 1 : this.etags.length;
@@ -389,6 +460,7 @@ class S3PartialWrite implements PartialWrite {
     if (this.fill > 0) await this.sendPart();
     await this.settle();
     this.throwFailure();
+    await this.recordWrites;
     return this.digest.finish();
   }
 
@@ -403,6 +475,9 @@ class S3PartialWrite implements PartialWrite {
         MultipartUpload: { Parts: this.etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
       }),
     );
+    // A record left by a crash here names an upload that is gone: `resume` then starts over, and
+    // the committed object is adopted before that.
+    await this.removeRecord().catch(() => undefined);
     return this.store.location(this.name);
   }
 
@@ -421,12 +496,14 @@ class S3PartialWrite implements PartialWrite {
     }
     this.buffer = undefined;
     this.spare.length = 0;
+    await this.saveRecord();
   }
 
   async discard(): Promise<void> {
     // Parts still uploading could land after the abort: wait for them first.
     await this.settle();
     this.buffer = undefined;
+    await this.removeRecord();
     if (this.uploadId) await this.store.abort(this.key, this.uploadId);
     this.uploadId = undefined;
     this.tail = undefined;
@@ -487,6 +564,7 @@ class S3PartialWrite implements PartialWrite {
       // Older states are no longer needed: a checkpoint names the last whole part or the one before.
       this.stateAfter.delete(this.etags.length - 2);
     }
+    void this.saveRecord();
   }
 
   /** The upload, created with the format from the header in the metadata. */

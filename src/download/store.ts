@@ -14,8 +14,19 @@ export interface WavStore {
    * the last `checkpoint()` of that attempt that reached a heartbeat (undefined when none did).
    */
   resume(name: string, saved: unknown): Promise<PartialWrite>;
+  /**
+   * The resume record an attempt kept beside the partial file of `name` (`PartialWrite.keepNote`),
+   * if there is one that reads: how a retry resumes when no heartbeat of that attempt reached
+   * Temporal (a worker killed before its first heartbeat, a history node that died meanwhile).
+   */
+  resumeRecord(name: string): Promise<ResumeRecord | undefined>;
   /** Whether an unfinished partial file of `name` exists (an attempt that did not commit). */
   hasPartial(name: string): Promise<boolean>;
+  /**
+   * Removes the partial file of `name` and everything kept to resume it (S3: every multipart upload
+   * of its key, its tail, its record). Nothing to remove is no error: it may run more than once.
+   */
+  discardPartial(name: string): Promise<void>;
   /** The committed file of `name`, if there is one. */
   committed(name: string): Promise<CommittedFile | undefined>;
   /** How a client gets the committed file of `name` (undefined when there is none). */
@@ -42,6 +53,18 @@ export interface VerifiedWav {
   wav: WavInfo;
 }
 
+/**
+ * Kept beside a partial file: the activity's note (the validator and size it fetches the body
+ * under), the store's checkpoint (what `resume` continues from) and how many bytes that holds.
+ */
+export interface ResumeRecord {
+  note: unknown;
+  /** Absent where the partial file itself is the checkpoint (its size). */
+  checkpoint?: unknown;
+  /** Bytes the checkpoint keeps for sure (a store that resumes from its partial file's size says 0). */
+  kept: number;
+}
+
 /** One attempt's writing of a conversion's file. */
 export interface PartialWrite {
   /** Bytes kept from earlier attempts: the body must continue at this offset. */
@@ -52,6 +75,14 @@ export interface PartialWrite {
   restart(): Promise<void>;
   /** JSON for the heartbeat: what `resume` needs to continue from the bytes that are durable now. */
   checkpoint(): unknown;
+  /** Bytes `checkpoint()` keeps for sure (a store that resumes from its partial file's size counts what was written). */
+  kept(): number;
+  /**
+   * Keeps `note` beside the partial file with the store's checkpoint, as a resume record: now,
+   * before the first byte fetched under it, and again whenever the checkpoint moves on. A restart
+   * or a discard removes it; so does the commit.
+   */
+  keepNote(note: object): Promise<void>;
   /** Flushes everything written: the whole file's size, sha256 and head. */
   finish(): Promise<DigestSummary>;
   /** After `finish` and the checks: makes the file visible under its name, all at once. Returns its location. */

@@ -40,7 +40,12 @@ export interface DevServer {
  * (`npm run bench`, reaction phase, 10 callbacks a second). 200 keeps that gain; 1,000 did too but
  * cost the dev server half again as much CPU per conversion when busy.
  */
-export const DEV_SERVER_DYNAMIC_CONFIG = { 'history.transferProcessorMaxPollRPS': 200 } as const;
+/*
+ * `system.enableActivityEagerExecution`: a workflow task that schedules the download may hand it
+ * to the worker that completes it, in its answer, instead of through matching (the SDK asks for it
+ * by default; the server refuses unless this is on). bench:download measures it.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = { 'history.transferProcessorMaxPollRPS': 200, 'system.enableActivityEagerExecution': true } as const;
 
 /**
  * Starts `temporal server start-dev` with wavflow's search attributes, or reuses a server that is

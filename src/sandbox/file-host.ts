@@ -3,16 +3,24 @@ import type { Request, Response } from 'express';
 import type { Scenario } from './scenario';
 import type { ServedFile } from './task-store';
 
+/** Bytes read from disk and written to the socket at a time (unthrottled). */
+const CHUNK_BYTES = 256 * 1024;
+
 /**
  * A file host with the behaviours a download must survive: Range and If-Range (or not), slow
  * links, connections cut mid-body, bodies that stop mid-way with the connection left open, bodies
  * shorter than the file without a Content-Length, redirects, and bodies that are not WAV at all.
+ *
+ * Every wait here also ends when the connection closes: a client killed while the host reads
+ * the disk has closed it before the host waits for it to drain, and a wait for a 'drain' that can
+ * no longer come would hold the request (and its file handle, until the garbage collector closes
+ * it) forever, its bytes never counted.
  * @param attempt 1 for the first request of this file, 2 for the next, ...
- * @returns the body bytes sent
+ * @param sent told of the body bytes as they are handed to the connection
  */
-export async function serveFile(req: Request, res: Response, file: ServedFile, scenario: Scenario, attempt: number): Promise<number> {
-  if (scenario.redirectTo) return void res.redirect(302, scenario.redirectTo), 0;
-  if (scenario.notWav) return void res.type('text/html').send('<html><body>Sorry, this link has moved.</body></html>'), 0;
+export async function serveFile(req: Request, res: Response, file: ServedFile, scenario: Scenario, attempt: number, sent: (bytes: number) => void): Promise<void> {
+  if (scenario.redirectTo) return void res.redirect(302, scenario.redirectTo);
+  if (scenario.notWav) return void res.type('text/html').send('<html><body>Sorry, this link has moved.</body></html>');
 
   const etag = `"${file.sha256.slice(0, 16)}"`;
   const lastModified = file.createdAt.toUTCString();
@@ -24,7 +32,7 @@ export async function serveFile(req: Request, res: Response, file: ServedFile, s
     start = Number(range[1]);
     if (start >= file.bytes) {
       res.status(416).set('content-range', `bytes */${file.bytes}`).end();
-      return 0;
+      return;
     }
   }
 
@@ -42,46 +50,61 @@ export async function serveFile(req: Request, res: Response, file: ServedFile, s
   if (!truncate) res.set('content-length', String(file.bytes - start));
 
   const rate = scenario.throttleBytesPerSecond;
-  const step = rate ? Math.max(1, Math.floor(rate / 10)) : 64 * 1024;
+  const step = rate ? Math.max(1, Math.floor(rate / 10)) : CHUNK_BYTES;
+  const end = Math.max(stopAt, start);
   const handle = await open(file.path);
-  let sent = 0;
   try {
-    for (let at = start; at < Math.max(stopAt, start) && !res.destroyed; at += step) {
-      const length = Math.min(step, Math.max(stopAt, start) - at);
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, at);
+    for (let at = start; at < end && !res.destroyed; at += step) {
+      const length = Math.min(step, end - at);
+      // A fresh buffer each time: the connection may still hold the last one.
+      const { buffer, bytesRead } = await handle.read(Buffer.allocUnsafe(length), 0, length, at);
+      if (res.destroyed || bytesRead === 0) break;
       const flushed = res.write(buffer.subarray(0, bytesRead));
-      sent += bytesRead;
-      if (rate) await new Promise((resolve) => setTimeout(resolve, 100));
-      else if (!flushed) await drainedOrClosed(res);
+      sent(bytesRead);
+      if (rate) await untilClosedOr(res, throttleTick);
+      else if (!flushed) await untilClosedOr(res, (done) => drained(res, done));
     }
   } finally {
     await handle.close();
   }
   // A stall keeps the connection open and says nothing more, until the client gives up.
-  if (stall && stopAt < file.bytes) {
-    if (!res.destroyed) await new Promise((resolve) => res.once('close', resolve));
-    return sent;
-  }
+  if (stall && stopAt < file.bytes) return untilClosedOr(res, () => undefined);
   // A cut is the connection dropping mid-body (after what was sent has left this process, so the
   // bytes counted as served are the bytes the client can receive); a truncation ends cleanly.
   if (cut && stopAt < file.bytes) {
-    await new Promise<void>((resolve) => res.write(Buffer.alloc(0), () => resolve()));
+    // A write's callback never comes on a connection that closed meanwhile: the close ends the wait too.
+    await untilClosedOr(res, (done) => {
+      res.write(Buffer.alloc(0), done);
+    });
     res.destroy();
   } else res.end();
-  return sent;
 }
 
-/** A client that goes away never drains the response: stop waiting when the connection closes. */
-function drainedOrClosed(res: Response): Promise<void> {
-  // Already gone (a client killed mid-body): 'close' has fired and will not fire again.
+/** A throttled host sends a tenth of its rate, then waits this tick. */
+function throttleTick(done: () => void): () => void {
+  const timer = setTimeout(done, 100);
+  return () => clearTimeout(timer);
+}
+
+function drained(res: Response, done: () => void): () => void {
+  res.on('drain', done);
+  return () => res.off('drain', done);
+}
+
+/**
+ * Waits for what `arm` waits for (it calls `done`, and returns how to stop waiting) or for the
+ * connection to close, whichever comes first; at once when it is closed already.
+ */
+function untilClosedOr(res: Response, arm: (done: () => void) => (() => void) | void): Promise<void> {
   if (res.destroyed || res.closed) return Promise.resolve();
   return new Promise((resolve) => {
+    const armed: { disarm?: (() => void) | void } = {};
     const done = () => {
-      res.off('drain', done);
       res.off('close', done);
+      armed.disarm?.();
       resolve();
     };
-    res.on('drain', done);
     res.on('close', done);
+    armed.disarm = arm(done);
   });
 }

@@ -161,6 +161,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       scenario,
       createTime: new Date(),
       fileRequests: 0,
+      fileRequestsOpen: 0,
       fileFaults: 0,
       fileAttempts: 0,
       bytesServed: 0,
@@ -204,7 +205,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const file = task.file;
     // The first request gets the original; every later one the replacement, however soon it comes.
     if (attempt === 1 && task.replacement) task.file = task.replacement;
-    task.bytesServed += await serveFile(req, res, file, scenario, attempt);
+    task.fileRequestsOpen++;
+    try {
+      await serveFile(req, res, file, scenario, attempt, (bytes) => (task.bytesServed += bytes));
+    } finally {
+      task.fileRequestsOpen--;
+    }
   });
 
   // Out-of-process control, for the CLI and harnesses that do not share this process.

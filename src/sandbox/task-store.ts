@@ -25,7 +25,9 @@ export interface SandboxTask {
   replacement?: ServedFile;
   /** Requests for the file, whole or ranged, expired URLs included. */
   fileRequests: number;
-  /** Body bytes sent for the file, over all requests. */
+  /** File requests whose answer is still being sent (or held open: a stall): 0 once every connection ended. */
+  fileRequestsOpen: number;
+  /** Body bytes sent for the file, over all requests, counted as each chunk is handed to the connection. */
   bytesServed: number;
   /** File requests that got past the expired-URL check: the ones `fileErrors` and `stallBeforeHeaders` count. */
   fileFaults: number;

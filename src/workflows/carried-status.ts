@@ -59,7 +59,11 @@ const statusSchema = z.object({
 
 const carriedStatusSchema = withRenames(statusSchema, RENAMED_FIELDS);
 
-const carriedDownloadSchema = z.object({ url: z.url({ protocol: /^https?$/ }).max(8 * 1024) });
+/** A download's checkpoint names its upload's parts (about 40 bytes each): far below this. */
+const MAX_CHECKPOINT_CHARS = 256 * 1024;
+const checkpoint = z.unknown().refine((value) => (JSON.stringify(value) ?? '').length <= MAX_CHECKPOINT_CHARS, `at most ${MAX_CHECKPOINT_CHARS} characters of JSON`);
+// The activity reads the checkpoint itself, as it reads its heartbeat: it is only passed on here.
+const carriedDownloadSchema = z.object({ url: z.url({ protocol: /^https?$/ }).max(8 * 1024), resume: checkpoint.optional() });
 
 export type CarriedStatus = { ok: true; status: ConversionStatus; download?: CarriedDownload } | { ok: false; error: string };
 

@@ -1,4 +1,4 @@
-import type { SearchAttributePair, SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
+import { ActivityFailure, CancelledFailure, type SearchAttributePair, type SearchAttributeUpdatePair, type TypedSearchAttributes } from '@temporalio/common';
 import {
   ActivityCancellationType,
   ApplicationFailure,
@@ -15,7 +15,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities, DownloadResult } from '../activities';
 import { endsWaiting, FailureType } from '../failures';
 import { applicationFailureType, expiredUrlMessage, failureOf } from './activity-errors';
 import { interpretRecord, type Answer } from './answers';
@@ -54,6 +54,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
   const changes = commandChanges();
   const bounded = changes.has('bounded-waits');
   const fewer = changes.has('fewer-commands');
+  const keepsPartials = changes.has('kept-partials');
   const start = startingPoint(input, info, changes.has('checked-inputs'));
   const conversion = new ConversionState(start.status, waitSettings(start.input, { confirmFailures: bounded }), {
     ignored: (reason, callback) => {
@@ -63,7 +64,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     decided: (answer, source) => log.info('answer decided', { kind: answer.kind, source }),
   });
   const { status } = conversion;
-  const { submitConversion, pollConversion, downloadWav } = activitiesFor(start.input, info.taskQueue, bounded);
+  const { submitConversion, pollConversion, downloadWav, discardPartialWav } = activitiesFor(start.input, info.taskQueue, bounded);
 
   // Signals are read, never trusted: one that cannot be read is kept as a malformed callback.
   const readCallback = changes.has('checked-inputs') ? readCallbackSignal : readCallbackSignalAsBefore;
@@ -180,8 +181,9 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
       conversion.onDownloadStarted();
       try {
         const file = await downloadOnce(wavTaskId, url);
-        // The history filled up mid-download: the attempt is stopped and the next run downloads.
-        if (file === STOPPED) return continueFresh({ url });
+        // The history filled up mid-download: the attempt is stopped and the next run downloads,
+        // from what the stopped attempt kept (runs started on 0.2 or later).
+        if (isStopped(file)) return continueFresh({ url, ...(file.kept !== undefined ? { resume: file.kept } : {}) });
         return conversion.onDownloaded(file, wavTaskId);
       } catch (err) {
         const expired = expiredUrlMessage(err);
@@ -195,14 +197,30 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
       }
     }
   };
-  /** One download activity (with its retries); stopped, and waited for, when the history fills up. */
-  const downloadOnce = async (wavTaskId: string, url: string) => {
-    const downloading = () => downloadWav({ conversionId: info.workflowId, url, wavTaskId });
+  /**
+   * One download activity (with its retries); stopped, and waited for, when the history fills up.
+   * Runs started on 0.2 or later keep what a stopped download holds, and resume from what the run
+   * before handed on.
+   */
+  const resume = start.input.carriedDownload?.resume;
+  const downloadOnce = async (wavTaskId: string, url: string): Promise<DownloadResult | Stopped> => {
+    const keeping = keepsPartials ? { keepPartialOnCancel: true, ...(resume !== undefined ? { resume } : {}) } : {};
+    const downloading = () => downloadWav({ conversionId: info.workflowId, url, wavTaskId, ...keeping });
     if (!bounded) return downloading();
     const user = CancellationScope.current();
-    return until(historyFull, downloading, { waitForStep: true }).catch((err: unknown): typeof STOPPED => {
-      if (isCancellation(err) && !user.consideredCancelled) return STOPPED;
-      throw err;
+    return until(historyFull, downloading, { waitForStep: true }).then(
+      (file): DownloadResult | Stopped => (file === STOPPED ? { stopped: true } : file),
+      (err: unknown): Stopped => {
+        if (isCancellation(err) && !user.consideredCancelled) return { stopped: true, ...(keepsPartials ? { kept: cancellationDetail(err) } : {}) };
+        throw err;
+      },
+    );
+  };
+  /** Once the conversion is cancelled while downloading, what its download kept for a next run goes. */
+  const discardPartial = async () => {
+    if (!keepsPartials || status.phase !== 'downloading') return;
+    await CancellationScope.nonCancellable(() => discardPartialWav({ conversionId: info.workflowId })).catch((err: unknown) => {
+      log.warn('the cancelled download\'s partial file could not be removed', { error: String(err) });
     });
   };
 
@@ -230,6 +248,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     return result;
   } catch (err) {
     if (isCancellation(err)) {
+      await discardPartial();
       enter('cancelled', '**cancelled**');
       conversionMetrics.ended('cancelled');
     }
@@ -253,6 +272,20 @@ function searchAttributesSay(attributes: TypedSearchAttributes, status: Conversi
 
 /** What `until` returns for a step it stopped. */
 const STOPPED: unique symbol = Symbol('stopped');
+
+/** A download stopped for the next run, with what it kept (the first detail of its cancellation). */
+interface Stopped {
+  stopped: true;
+  kept?: unknown;
+}
+
+const isStopped = (file: DownloadResult | Stopped): file is Stopped => 'stopped' in file;
+
+/** The first detail of the CancelledFailure an activity ended with, if any. */
+function cancellationDetail(err: unknown): unknown {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof CancelledFailure ? cause.details[0] : undefined;
+}
 
 /**
  * Runs `step` until it ends or `stop` becomes true, whichever is first; then returns its result,
@@ -310,5 +343,14 @@ function activitiesFor(input: ConversionInput, taskQueue: string, bounded: boole
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
   });
-  return { submitConversion, pollConversion, downloadWav };
+  // Runs where a partial file outlives its download (kept for a next run): removed once the
+  // conversion is cancelled. It only deletes, so it is retried for a while; a store that stays
+  // unreachable leaves the partial file to the bucket's lifecycle rule.
+  const { discardPartialWav } = proxyActivities<Activities>({
+    summary: 'remove the cancelled download\'s partial file',
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: '10 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+  return { submitConversion, pollConversion, downloadWav, discardPartialWav };
 }

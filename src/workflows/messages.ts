@@ -40,6 +40,8 @@ export interface ConversionInput {
 /** A download a run handed to the next one: the URL record-info (or the callback) gave. */
 export interface CarriedDownload {
   url: string;
+  /** What the stopped attempt kept (runs started on 0.2 or later): the next run's download resumes from it. */
+  resume?: unknown;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 30_000;

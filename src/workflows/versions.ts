@@ -20,6 +20,10 @@ export const COMMAND_CHANGES = [
   // Temporal's execution status; a continued run starts with its search attributes; no timer
   // when news is already in.
   'fewer-commands',
+  // 0.2: a download stopped for a continue-as-new keeps its partial file and hands its checkpoint
+  // to the next run, which resumes it; a conversion cancelled while downloading removes the
+  // partial file with its own activity (discardPartialWav).
+  'kept-partials',
 ] as const;
 
 export type CommandChange = (typeof COMMAND_CHANGES)[number];

@@ -70,7 +70,8 @@ describe('stray signals during a download', () => {
     const audioId = uniqueId('stray-download');
     // About 5 s of download at this rate: time enough for the strays.
     stack.sandbox.setScenario(audioId, { wavSeconds: 2, throttleBytesPerSecond: 64 * 1024 });
-    const { conversionId, runId: firstRunId } = await stack.start({ audioId, pollIntervalSeconds: 600 }, { input: { historyEventLimit: 40 } });
+    // Heartbeats a second apart (a third of 3 s): the stop reaches the download before its end.
+    const { conversionId, runId: firstRunId } = await stack.start({ audioId, pollIntervalSeconds: 600 }, { input: { historyEventLimit: 40, downloadHeartbeatTimeoutMs: 3_000 } });
     const handle = stack.client.workflow.getHandle<typeof convertToWav>(conversionId);
     await waitFor('the download to start', async () => (await handle.query(statusQuery)).phase === 'downloading');
 

@@ -59,13 +59,13 @@ test('convert --wait prints each phase, and status shows the conversion', async 
 
 test('convert --wait reports a slow download\'s progress, which status also shows', async () => {
   const audioId = uniqueId('cli-progress');
-  // About 3.5 s of download: several heartbeats.
-  stack.sandbox.setScenario(audioId, { wavSeconds: 2, throttleBytesPerSecond: 100_000 });
+  // About 14 s of download: past its first heartbeat, which comes a third of the default 30 s heartbeat timeout in.
+  stack.sandbox.setScenario(audioId, { wavSeconds: 2, throttleBytesPerSecond: 25_000 });
   const convert = cli(['convert', '--audio-id', audioId, '--wait']);
   const midway = await waitFor('download progress in the status', async () => {
     const view = await getConversion(stack.client, `wav-${audioId}`);
     return view?.download && view.download.bytes > 0 ? view.download : undefined;
-  });
+  }, 60_000);
   const { code, stdout } = await convert;
 
   expect(midway.total).toBe(stack.sandbox.tasks().find((t) => t.audioId === audioId)?.file?.bytes);

@@ -66,7 +66,7 @@ test('the Temporal server reads the dynamic configuration the harness runs with,
   const dynamicConfig = readFileSync(resolve(root, DYNAMIC_CONFIG_FILE), 'utf8');
 
   expect(bindMounts(temporal).get(temporal.environment?.DYNAMIC_CONFIG_FILE_PATH ?? '')).toBe(resolve(root, DYNAMIC_CONFIG_FILE));
-  for (const key of Object.keys(DEV_SERVER_DYNAMIC_CONFIG)) expect(dynamicConfig).toMatch(new RegExp(`^${key.replace(/\./g, '\\.')}:\\n  - value: \\d+`, 'm'));
+  for (const [key, value] of Object.entries(DEV_SERVER_DYNAMIC_CONFIG)) expect(dynamicConfig).toMatch(new RegExp(`^${key.replace(/\./g, '\\.')}:\\n  - value: ${String(value)}$`, 'm'));
 });
 
 /** Each service's published ports, as `docker-compose config` resolves them (`host_ip:published:target/proto` or long form). */

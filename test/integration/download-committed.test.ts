@@ -34,7 +34,8 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
   });
 
   test('a retry returns the file an earlier attempt committed, without downloading again', async () => {
-    const { conversionId, downloadWav, url, done, heartbeats, requests, requestsAfterFirst } = await firstAttempt('committed');
+    // Long enough to heartbeat (a heartbeat every 100 ms): such a download says when it commits.
+    const { conversionId, downloadWav, url, done, heartbeats, requests, requestsAfterFirst } = await firstAttempt('committed', { heartbeatTimeoutMs: 300, throttleBytesPerSecond: 200_000 });
 
     const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: heartbeats.at(-1) });
     const again = await retry.run(downloadWav, { conversionId, url });
@@ -46,8 +47,9 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
   });
 
   /** A first attempt that downloads and commits a fresh file, with the heartbeats it sent. */
-  async function firstAttempt(name: string) {
+  async function firstAttempt(name: string, { heartbeatTimeoutMs, throttleBytesPerSecond }: { heartbeatTimeoutMs?: number; throttleBytesPerSecond?: number } = {}) {
     const audioId = `${storeKind}-${name}`;
+    if (throttleBytesPerSecond) sandbox.setScenario(audioId, { throttleBytesPerSecond });
     const provider = new ProviderApi({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
     const { taskId } = await provider.submit({ audioId, callBackUrl: 'http://127.0.0.1:9/never' });
     const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
@@ -59,7 +61,7 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
       connectTimeoutMs: 5_000,
       idleTimeoutMs: 5_000,
     }, new Metrics());
-    const env = new MockActivityEnvironment({ attempt: 1 });
+    const env = new MockActivityEnvironment({ attempt: 1, ...(heartbeatTimeoutMs ? { heartbeatTimeoutMs } : {}) });
     const heartbeats: Array<{ committed?: unknown }> = [];
     env.on('heartbeat', (details: { committed?: unknown }) => heartbeats.push(details));
     const done: DownloadResult = await env.run(downloadWav, { conversionId: audioId, url });
@@ -73,8 +75,9 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
     ['predates the commit', (heartbeats: Array<{ committed?: unknown }>) => heartbeats.find((h) => !h.committed)],
     ['never reached the server', () => undefined],
   ])('a retry whose last heartbeat %s finds the file an earlier attempt committed', async (label, lastHeartbeat) => {
-    const first = await firstAttempt(`committed-${label.replace(/ /g, '-')}`);
+    const first = await firstAttempt(`committed-${label.replace(/ /g, '-')}`, { heartbeatTimeoutMs: 300, throttleBytesPerSecond: 200_000 });
     const heartbeatDetails = lastHeartbeat(first.heartbeats);
+    if (label === 'predates the commit') expect(heartbeatDetails).toMatchObject({ bytes: expect.any(Number) as number });
 
     const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails, scheduledTimestampMs: Date.now() - 60_000 });
     const again = await retry.run(first.downloadWav, { conversionId: first.conversionId, url: first.url });

@@ -103,12 +103,19 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
     expect(failure).toMatchObject({ type: 'ForbiddenDownloadAddress', nonRetryable: true });
   });
 
-  test('a cancelled download stops and leaves nothing behind', async () => {
+  test('a cancelled download stops mid-file, within its heartbeat timeout, and leaves nothing behind', async () => {
     const audioId = uniqueId('cancel');
-    // 12 MB at 2 MB/s: past the first S3 part (the upload exists) well before the end.
-    stack.sandbox.setScenario(audioId, { wavSeconds: 70, throttleBytesPerSecond: 2_000_000 });
+    // 24.7 MB at most 600 kB/s (load only slows it): past the first S3 part (the upload exists)
+    // after 14 s or more, and 27 s or more from the end then, while the cancellation arrives with
+    // the next heartbeat (a third of the 10 s heartbeat timeout apart). So "stopped before the end"
+    // holds unless a cancel takes that long to reach the download. (A larger file would cost the
+    // sandbox, which synthesizes it in this process's event loop, more than it gains.)
+    stack.sandbox.setScenario(audioId, { wavSeconds: 140, throttleBytesPerSecond: 600_000 });
     const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 });
-    await waitFor('the download to be under way in the store', async () => ((await stack.leftovers(conversionId)).length > 0 ? true : undefined), 30_000);
+    // A multipart upload (S3) or a .part file: what a cancel must not leave behind.
+    const underWay = (held: string[]) => held.some((k) => (storeKind === 's3' ? k.startsWith('upload ') : k.endsWith('.wav.part')));
+    // Under load (the whole suite at once) the conversion takes a while to reach its download.
+    await waitFor('the partial file to exist in the store', async () => (underWay(await stack.leftovers(conversionId)) ? true : undefined), 90_000);
 
     const handle = stack.client.workflow.getHandle(conversionId);
     await handle.cancel();
@@ -116,7 +123,11 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
 
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect(await stack.holdings(conversionId)).toEqual([]);
-  });
+    // The download stopped: it did not run to the end and then get thrown away.
+    const task = stack.sandbox.task((await getConversion(stack.client, conversionId))?.wavTaskId ?? '');
+    await waitFor('the file host to see the connection end', () => task?.fileRequestsOpen === 0);
+    expect(task?.bytesServed).toBeLessThan(task?.file?.bytes ?? 0);
+  }, 180_000);
 
   test('conversions a:1 and a_1 get a file each, downloaded at the same time, each served with its own sha256', async () => {
     const base = uniqueId('pair');

@@ -335,7 +335,8 @@ describe('cancellation', () => {
   test('DELETE stops a running download, removes its .part file, and the status says cancelled', async () => {
     const audioId = uniqueId('cancel');
     stack.sandbox.setScenario(audioId, { wavSeconds: 2, throttleBytesPerSecond: 64 * 1024 });
-    const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 });
+    // Heartbeats a second apart (a third of 3 s): the cancellation reaches the 5 s download before its end.
+    const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 }, { input: { downloadHeartbeatTimeoutMs: 3_000 } });
     const part = `${conversionId}.wav.part`;
     await waitFor('the download to be under way', async () => (await readdir(stack.outputDir)).includes(part), 20_000);
 

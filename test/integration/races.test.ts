@@ -137,24 +137,41 @@ describe('callbacks racing the other steps', () => {
 });
 
 describe('cancel', () => {
-  test('during the download: the download sees the cancellation, the conversion says cancelled', async () => {
+  test('during the download: the download sees the cancellation, then its partial file is removed, then the conversion says cancelled', async () => {
     const run = await harness.start(WAITS_FOR_CALLBACKS, 'race-cancel');
     await submit(run);
     await success(run);
     await (await run.call('pollConversion')).resolve(record('SUCCESS', WAV_URL));
     const downloading = await run.call('downloadWav');
+    // The download keeps its partial file on any cancellation (a continue-as-new needs it)...
+    expect(downloading.input).toMatchObject({ keepPartialOnCancel: true });
     await run.cancel();
     await downloading.cancelled;
+    // ...so the conversion removes it once it knows the cancellation is the user's.
+    const discarding = await run.call('discardPartialWav');
+    expect(discarding.input).toEqual({ conversionId: run.workflowId });
+    await discarding.resolve(undefined);
 
     expect(await run.outcome()).toEqual({ status: 'cancelled' });
-    // The download ended (and cleaned up after itself) before the conversion said cancelled.
     const events = (await run.histories())[0]?.events ?? [];
     const at = (has: (e: (typeof events)[number]) => unknown) => events.findIndex(has);
+    const discardScheduled = at((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'discardPartialWav');
     expect(at((e) => e.activityTaskCanceledEventAttributes)).toBeGreaterThan(0);
-    expect(at((e) => e.activityTaskCanceledEventAttributes)).toBeLessThan(at((e) => e.workflowExecutionCanceledEventAttributes));
+    expect(at((e) => e.activityTaskCanceledEventAttributes)).toBeLessThan(discardScheduled);
+    expect(discardScheduled).toBeLessThan(at((e) => e.workflowExecutionCanceledEventAttributes));
     const status = await statusOf(run);
     expect(status.phases.map((p) => p.phase)).toEqual(['submitting', 'waiting', 'downloading', 'cancelled']);
     expect(status.result).toBeUndefined();
+  });
+
+  test('while waiting: nothing was downloaded, so nothing is removed', async () => {
+    const run = await harness.start(WAITS_FOR_CALLBACKS, 'race-cancel-waiting');
+    await submit(run);
+    await run.cancel();
+
+    expect(await run.outcome()).toEqual({ status: 'cancelled' });
+    const events = (await run.histories())[0]?.events ?? [];
+    expect(events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'discardPartialWav')).toBe(false);
   });
 });
 
@@ -211,23 +228,30 @@ describe('continue-as-new when stray signals fill the history', () => {
     expect(await statusOf(run)).toMatchObject({ runs: 2, adopted: true, wavTaskId: TASK_ID });
   });
 
-  test('mid-download: the attempt is stopped and the next run downloads the same URL', async () => {
+  test('mid-download: the attempt is stopped and the next run resumes the same URL from what it kept', async () => {
     const run = await harness.start(SMALL_HISTORY, 'race-can-download');
     await submit(run);
     await success(run);
     await (await run.call('pollConversion')).resolve(record('SUCCESS', WAV_URL));
     const downloading = await run.call('downloadWav');
+    expect(downloading.input).toMatchObject({ keepPartialOnCancel: true });
+    // What a stopped download ends with: the checkpoint of what its store keeps.
+    const checkpoint = { bytes: 4096, kept: 4096, total: 8192, etag: '"abc"' };
+    downloading.cancellationDetails = [checkpoint];
     await strayUntilContinued(run);
     // The first run waited for its attempt to stop before it handed the download on.
     await downloading.cancelled;
     const resumed = await run.call('downloadWav');
     expect(resumed.runId).not.toBe(run.firstRunId);
-    expect(resumed.input).toMatchObject({ url: WAV_URL, wavTaskId: TASK_ID });
+    expect(resumed.input).toEqual({ conversionId: run.workflowId, url: WAV_URL, wavTaskId: TASK_ID, keepPartialOnCancel: true, resume: checkpoint });
     await resumed.resolve(downloaded(run.workflowId));
 
     expect(await run.outcome()).toMatchObject({ status: 'completed', result: { answeredBy: 'callback', wavTaskId: TASK_ID } });
     const status = await statusOf(run);
     expect(status).toMatchObject({ runs: 2, downloadAttempts: 2, polls: 1 });
     expect(status.phases.map((p) => p.phase)).toEqual(['submitting', 'waiting', 'downloading', 'completed']);
+    // Nothing was cancelled by the user: the kept partial file is the next run's, not discarded.
+    const histories = await run.histories();
+    expect(histories.flatMap((h) => h.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'discardPartialWav')).toBe(false);
   });
 });

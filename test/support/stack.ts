@@ -180,10 +180,11 @@ async function holdings(store: WavStore, conversionId: string): Promise<string[]
   if (store instanceof S3Store) {
     const key = store.key(name);
     const [objects, uploads] = await Promise.all([objectsUnder(store), uploadsUnder(store)]);
-    return [...objects.filter((k) => k === key || k === store.recordKey(name) || k === store.tailKey(name)), ...uploads.filter((k) => k === key).map((k) => `upload ${k}`)];
+    const own = [key, store.recordKey(name), store.tailKey(name), store.resumeKey(name)];
+    return [...objects.filter((k) => own.includes(k)), ...uploads.filter((k) => k === key).map((k) => `upload ${k}`)];
   }
   const dir = (store as FileStore).dir;
-  return (await readdir(dir).catch(() => [] as string[])).filter((f) => f === `${name}.wav` || f === `${name}.wav.part`);
+  return (await readdir(dir).catch(() => [] as string[])).filter((f) => [`${name}.wav`, `${name}.wav.part`, `${name}.wav.part.json`].includes(f));
 }
 
 /** A unique source id per test, so conversions never collide across tests or runs. */

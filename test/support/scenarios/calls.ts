@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 
 /** The activities convertToWav calls; each one is a double in the scenario harness. */
-export const ACTIVITY_NAMES = ['submitConversion', 'pollConversion', 'downloadWav'] as const;
+export const ACTIVITY_NAMES = ['submitConversion', 'pollConversion', 'downloadWav', 'discardPartialWav'] as const;
 /** One of those, or an activity a test-only workflow adds (HarnessOptions.extraActivities). */
 export type ActivityName = (typeof ACTIVITY_NAMES)[number] | (string & {});
 
@@ -26,6 +26,8 @@ export class PendingCall {
   private readonly answered: Promise<unknown>;
   private markCancelled!: () => void;
   private done = false;
+  /** What the call's cancellation carries as details (a download that keeps its partial file ends with its checkpoint). */
+  cancellationDetails: unknown[] = [];
 
   constructor(
     readonly name: ActivityName,
@@ -80,6 +82,7 @@ export class PendingCall {
       if (err instanceof CancelledFailure) {
         this.done = true;
         this.markCancelled();
+        if (this.cancellationDetails.length) throw new CancelledFailure(err.message, this.cancellationDetails);
       }
       throw err;
     } finally {

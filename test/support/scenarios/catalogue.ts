@@ -34,6 +34,11 @@ const pollIfAsked = async (run: ScenarioRun, state: string) => {
   const asked = await run.call('pollConversion').catch(() => undefined);
   await asked?.resolve(record(state));
 };
+/** Code that keeps a download's partial file for a next run removes it once the conversion is cancelled. */
+const discardIfAsked = async (run: ScenarioRun) => {
+  const asked = await run.call('discardPartialWav').catch(() => undefined);
+  await asked?.resolve(undefined);
+};
 /** A success callback, its confirmation by record-info, the download. */
 const confirmedCallback = async (run: ScenarioRun) => {
   await successCallback(run);
@@ -217,6 +222,7 @@ const races: Scenario[] = [
       const downloading = await run.call('downloadWav');
       await run.cancel();
       await downloading.cancelled;
+      await discardIfAsked(run);
     },
   },
   {

@@ -106,7 +106,7 @@ export class ScenarioHarness {
       ...workerBasics(this.connection, this.options.namespace ?? 'default'),
       taskQueue: this.taskQueue,
       workflowBundle: { codePath: build.workflowBundlePath },
-      activities: this.board.doubles(['downloadWav', ...(this.options.extraActivities ?? [])]),
+      activities: this.board.doubles(['downloadWav', 'discardPartialWav', ...(this.options.extraActivities ?? [])]),
       sinks: conversionSinks(new Metrics()),
       ...(build.deployment
         ? { workerDeploymentOptions: { version: build.deployment, useWorkerVersioning: true, defaultVersioningBehavior: build.versioningBehavior ?? 'PINNED' } as const }
