@@ -10,12 +10,12 @@ import { dirname, relative } from 'node:path';
  */
 const SANDBOX_PACKAGES = ['@temporalio/workflow', '@temporalio/common', 'zod'];
 const WORKFLOW_FOLDER = 'src/workflows';
-const SHARED_WITH_WORKFLOWS = ['src/failures.ts', 'src/provider/schemas.ts', 'src/provider/types.ts'];
+const SHARED_WITH_WORKFLOWS = ['src/failures/index.ts', 'src/failures/failures.ts', 'src/failures/failure-table.ts', 'src/provider/schemas.ts', 'src/provider/types.ts'];
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The import specifier of `module` (a path under the project) as written in a file of `folder`. */
+/** The import specifier of `module` (a path under the project) as written in a file of `folder`; a folder's index is imported as the folder. */
 const specifier = (folder, module) => {
-  const path = relative(folder, module.replace(/\.ts$/, ''));
+  const path = relative(folder, module.replace(/\.ts$/, '').replace(/\/index$/, ''));
   return path.startsWith('.') ? path : `./${path}`;
 };
 

@@ -10,8 +10,8 @@
 export default {
   mutate: [
     // The failure table and everything derived from it.
-    'src/failures.ts',
-    'src/failure-table.ts',
+    'src/failures/failures.ts',
+    'src/failures/failure-table.ts',
     'src/activities/provider-failure.ts',
     'src/workflows/activity-errors.ts',
     // The provider: wire schemas, errors, signatures.

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { startConversion, waitForConversion, type StartOptions } from '../src/client';
+import { startConversion, waitForConversion, type StartOptions } from '../src/conversions';
 import { FileStore } from '../src/download';
-import { ProviderClient } from '../src/provider';
+import { ProviderApi } from '../src/provider';
 import { startSandbox } from '../src/sandbox';
 import { createApp, listen } from '../src/server';
-import { freePort, installTemporalRuntime, obtainTemporalCli, startDevServer } from '../src/temporal';
-import { createWorker } from '../src/worker';
+import { freePort, obtainTemporalCli, startDevServer } from '../src/local-servers';
+import { installTemporalRuntime } from '../src/temporal';
+import { createWorker } from '../src/app';
 import type { Phase } from '../src/workflows';
 import { sampleSum, scrape, type Sample } from '../test/support/prometheus';
 import { Cleanup, projectDir, round, say, sleep, table } from './support';
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
       namespace: 'default',
       taskQueue: TASK_QUEUE,
       activities: {
-        provider: new ProviderClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, variant: 'sunoapi', timeoutMs: 5_000 }),
+        provider: new ProviderApi({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, variant: 'sunoapi', timeoutMs: 5_000 }),
         publicBaseUrl: eagerApi.url,
         callbackSecret,
         download: {

@@ -1,5 +1,5 @@
 import { loadConfig } from '../src/config';
-import { workerTuning } from '../src/worker';
+import { workerTuning } from '../src/app';
 import { benchTemporalKind } from './temporal';
 import { costPhase } from './pipeline/cost';
 import { readDownloadRatio } from './pipeline/download-ratio';
@@ -16,7 +16,7 @@ import { closeOnSignals, round, say, table } from './support';
  * (callback vs poll-only), throughput vs a do-nothing workflow of the same shape, worker memory
  * with 10,000 conversions waiting. BENCH_TEMPORAL=cluster runs it all against the project's cluster
  * harness instead. Prints a table, then one JSON line. The WORKER_* variables of
- * src/config.ts tune the workers; BENCH_* resize the run (see bench/README.md).
+ * src/config/config.ts tune the workers; BENCH_* resize the run (see bench/README.md).
  */
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SIZES = {

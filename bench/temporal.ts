@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, obtainTemporalCli, startDevServer, startReadyCluster } from '../src/temporal';
+import { freePort, obtainTemporalCli, startDevServer, startReadyCluster } from '../src/local-servers';
 import { cpuSeconds, projectDir, say } from './support';
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { quietTemporalRuntime } from '../test/support/quiet-runtime';
-import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../src/temporal';
+import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../src/local-servers';
 
 /** The project's root, whether this runs from scripts/ or compiled under dist/scripts/. */
 export function findProjectDir(from = __dirname): string {

@@ -1,4 +1,4 @@
-import type { TemporalCluster } from '../../src/temporal';
+import type { TemporalCluster } from '../../src/local-servers';
 import type { ClusterFaultKind, FaultEvent } from './plan';
 
 /** What a cluster fault acts on, and how the run waits and reports. */

@@ -1,4 +1,4 @@
-import type { DevServer } from '../../src/temporal';
+import type { DevServer } from '../../src/local-servers';
 import { carryOutClusterFault, isClusterFault, type ClusterFaultTargets } from './cluster-faults';
 import type { FaultEvent } from './plan';
 import type { CliProcess } from './processes';

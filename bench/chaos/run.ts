@@ -3,10 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startConversion } from '../../src/client';
-import { mapWithConcurrency } from '../../src/concurrency';
+import { startConversion } from '../../src/conversions';
+import { mapWithConcurrency } from '../../src/lib';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { freePort } from '../../src/temporal';
+import { freePort } from '../../src/local-servers';
 import { startForger, type ForgerStats } from './forger';
 import { makePlan, Random, scenarioFor, type FaultEvent, type FaultPlan } from './plan';
 import { figures } from './report';
@@ -136,7 +136,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     const front: ReceiverFront = await startReceiverFront(serverPort, downFirst);
     cleanup.add(() => front.close());
 
-    // The configuration every wavflow process gets, as environment variables (src/config.ts).
+    // The configuration every wavflow process gets, as environment variables (src/config/config.ts).
     const env: Record<string, string> = {
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',

@@ -4,7 +4,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client, objectName } from '../../src/download';
-import { obtainSeaweedFs, startSeaweedFs } from '../../src/temporal';
+import { obtainSeaweedFs, startSeaweedFs } from '../../src/local-servers';
 
 /**
  * Where a chaos run's workers put the files (CHAOS_STORE): a local directory, or a bucket on a

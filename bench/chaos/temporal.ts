@@ -1,6 +1,6 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, obtainTemporalCli, startDevServer, startReadyCluster, type DevServer, type TemporalCluster } from '../../src/temporal';
+import { freePort, obtainTemporalCli, startDevServer, startReadyCluster, type DevServer, type TemporalCluster } from '../../src/local-servers';
 
 /**
  * The Temporal a chaos run uses: the dev server (one process, a SQLite file; the fault is a

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
+import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/local-servers';
 import { scrape, type Sample } from '../../test/support/prometheus';
 import type { SandboxProcessConfig } from '../processes/sandbox';
 import { WAV_SECONDS } from '../pipeline/stack';

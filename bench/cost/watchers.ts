@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { getConversion, watchConversion } from '../../src/client';
+import { getConversion, watchConversion } from '../../src/conversions';
 import type { Phase } from '../../src/workflows';
 import { countingClient, type CountingClient } from '../../test/support/rpc-counter';
 import { sleep } from '../support';

@@ -1,4 +1,4 @@
-import { startConversion } from '../../src/client';
+import { startConversion } from '../../src/conversions';
 import { measure } from '../support';
 import type { PipelineStack } from './stack';
 import { round, rssMiB, say } from '../support';

@@ -1,5 +1,5 @@
-import { startConversion, waitForConversion } from '../../src/client';
-import { mapWithConcurrency } from '../../src/concurrency';
+import { startConversion, waitForConversion } from '../../src/conversions';
+import { mapWithConcurrency } from '../../src/lib';
 import { measure } from '../support';
 import type { PipelineStack } from './stack';
 import type { TaskReport } from '../processes/sandbox';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startConversion } from '../../src/client';
+import { startConversion } from '../../src/conversions';
 import { measure, type Round } from '../support';
 import type { PipelineStack } from './stack';
 import { forkChild, median, quantile, round, say, stopChild } from '../support';

@@ -1,7 +1,7 @@
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { applyCurrentVersionPolicy, type CurrentVersionOutcome } from '../../src/versioning';
-import { tuningOptions, type WorkerTuning } from '../../src/worker';
+import { tuningOptions, type WorkerTuning } from '../../src/app';
 
 export const baselineActivities = {
   async nothing(): Promise<void> {},

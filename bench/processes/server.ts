@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { createApp, listen } from '../../src/server';
-import type { StartOptions } from '../../src/client';
+import type { StartOptions } from '../../src/conversions';
 import type { CallbackLimit } from '../../src/server/callback-budget';
 
 /**

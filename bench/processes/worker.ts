@@ -2,10 +2,11 @@ import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { createS3Client, FileStore, S3Store, type PartialWrite, type WavStore } from '../../src/download';
-import { ProviderClient } from '../../src/provider';
+import { ProviderApi } from '../../src/provider';
 import { Metrics } from '../../src/metrics';
-import { freePort, installTemporalRuntime } from '../../src/temporal';
-import { createWorker, type WorkerTuning } from '../../src/worker';
+import { freePort } from '../../src/local-servers';
+import { installTemporalRuntime } from '../../src/temporal';
+import { createWorker, type WorkerTuning } from '../../src/app';
 import { createBaselineWorker } from './baseline-worker';
 
 /**
@@ -136,7 +137,7 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
     workflowBundlePath: config.workflowBundlePath,
     activities: {
       // Long timeout: the sandbox synthesizes the 1 GiB file in its event loop before it answers again.
-      provider: new ProviderClient({ baseUrl: config.sandboxUrl, apiKey: config.sandboxApiKey, variant: 'sunoapi', timeoutMs: 120_000 }),
+      provider: new ProviderApi({ baseUrl: config.sandboxUrl, apiKey: config.sandboxApiKey, variant: 'sunoapi', timeoutMs: 120_000 }),
       // bench:download's sandbox drops callbacks for its track (conversions finish by polling).
       publicBaseUrl: config.publicBaseUrl ?? 'http://127.0.0.1:9',
       callbackSecret: config.callbackSecret ?? 'bench',
@@ -144,7 +145,7 @@ function createWavflowWorker(config: WorkerProcessConfig, connection: NativeConn
         store: config.timedStore === false ? storeOf(config) : timedStore(storeOf(config)),
         // As in production with the sandbox: only its host and port are allowed to be internal.
         addressPolicy: { allowPrivate: false, allowedHosts: [new URL(config.sandboxUrl).host] },
-        // The production defaults (DOWNLOAD_* in src/config.ts).
+        // The production defaults (DOWNLOAD_* in src/config/config.ts).
         maxBytes: 4 * 1024 ** 3,
         minFreeBytes: 256 * 1024 ** 2,
         connectTimeoutMs: 10_000,

@@ -1,12 +1,12 @@
 import type { Metrics } from '../metrics';
-import type { ProviderClient } from '../provider';
+import type { ProviderApi } from '../provider';
 import { createDiscardPartialWav, createDownloadWav, type DownloadDeps } from './download';
 import { createPollConversion } from './poll';
 import type { RetryBackoff } from './provider-failure';
 import { createSubmitConversion } from './submit';
 
 export interface ActivityDeps {
-  provider: ProviderClient;
+  provider: ProviderApi;
   publicBaseUrl: string;
   callbackSecret: string;
   download: DownloadDeps;

@@ -6,18 +6,18 @@ import type { ActivityInterceptorsFactory } from '@temporalio/worker';
  * input (poll and download); the SDK already adds the workflow id.
  */
 export const activityLogAttributes: ActivityInterceptorsFactory = (_ctx: Context) => {
-  let providerTaskId: string | undefined;
+  let wavTaskId: string | undefined;
   return {
     inbound: {
       execute(input, next) {
         const first = input.args[0] as { wavTaskId?: unknown } | undefined;
-        if (typeof first?.wavTaskId === 'string') providerTaskId = first.wavTaskId;
+        if (typeof first?.wavTaskId === 'string') wavTaskId = first.wavTaskId;
         return next(input);
       },
     },
     outbound: {
       getLogAttributes(attributes, next) {
-        return next(providerTaskId ? { ...attributes, providerTaskId } : attributes);
+        return next(wavTaskId ? { ...attributes, wavTaskId } : attributes);
       },
     },
   };

@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { Metrics } from '../metrics';
-import type { ProviderClient } from '../provider';
+import type { ProviderApi } from '../provider';
 import { toApplicationFailure, type RetryBackoff } from './provider-failure';
 import type { PollInput, ProviderRecord } from './types';
 
 export interface PollDeps {
-  provider: ProviderClient;
+  provider: ProviderApi;
   retryBackoff: RetryBackoff;
   metrics: Metrics;
 }

@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { Metrics } from '../metrics';
-import { callbackUrl, ProviderError, type ProviderClient, type SubmitResult } from '../provider';
+import { callbackUrl, ProviderError, type ProviderApi, type SubmitResult } from '../provider';
 import { toApplicationFailure, type RetryBackoff } from './provider-failure';
 import type { SubmitInput } from './types';
 
 export interface SubmitDeps {
-  provider: ProviderClient;
+  provider: ProviderApi;
   /** Where the provider can reach our callback receiver. */
   publicBaseUrl: string;
   callbackSecret: string;
@@ -19,7 +19,7 @@ export function createSubmitConversion({ provider, publicBaseUrl, callbackSecret
     try {
       const result = await provider.submit({ taskId, audioId, callBackUrl }, Context.current().cancellationSignal);
       metrics.submits.inc({ code: result.adopted ? '409' : '200' });
-      Context.current().log.info('conversion submitted', { providerTaskId: result.taskId, adopted: result.adopted });
+      Context.current().log.info('conversion submitted', { wavTaskId: result.taskId, adopted: result.adopted });
       return result;
     } catch (err) {
       metrics.submits.inc({ code: err instanceof ProviderError && err.code ? String(err.code) : 'network' });

@@ -6,7 +6,7 @@ export type ProviderEndpoint = 'generate' | 'record-info';
 /**
  * A refusal or failure from the provider's API. `code` is the body's code when the body had one
  * (it may differ from the HTTP status), otherwise the HTTP status; 0 for network errors and timeouts.
- * What the code means, and whether a retry can help, is the failure table's (src/failures.ts).
+ * What the code means, and whether a retry can help, is the failure table's (src/failures/failures.ts).
  */
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';

@@ -1,5 +1,5 @@
 export * from './types';
-export { ProviderClient, type ProviderClientOptions } from './client';
+export { ProviderApi, type ProviderApiOptions } from './api';
 export { ProviderError, type ProviderEndpoint } from './errors';
 export { parseCallback, parseRecord, describeIssues, type ParseResult } from './schemas';
 export {

@@ -35,7 +35,11 @@ export interface SubmitRequest {
 }
 
 export interface SubmitResult {
-  /** The new WAV task id (or, on 409, the id of the earlier WAV record, adopted). */
+  /**
+   * The provider's WAV task id, `wavTaskId` everywhere else (the new task's, or on 409 the earlier
+   * WAV record's, adopted). Named as the provider names it: submitConversion returns this object,
+   * so the name is recorded in histories and read by every build running during a deploy.
+   */
   taskId: string;
   adopted: boolean;
 }

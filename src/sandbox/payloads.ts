@@ -2,7 +2,8 @@ import type { ProviderVariant } from '../provider';
 import type { SandboxTask } from './task-store';
 
 /**
- * The provider's payloads, spelled the way each documented variant spells them (contract 3, 4, 7):
+ * The provider's payloads (submit, record-info, callback), spelled the way each documented variant
+ * spells them:
  * sunoapi.org callbacks use `audio_wav_url` and "YYYY-MM-DD HH:MM:SS" dates; kie.ai uses
  * `audioWavUrl`, ISO dates and `musicIndex`.
  */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import type { ProviderVariant } from '../provider';
-import { mapWithConcurrency } from '../concurrency';
+import { mapWithConcurrency } from '../lib';
 import { synthesizeWav } from '../wav';
 import { CallbackSender } from './callback-sender';
 import { callbackBody, envelope, recordInfoData } from './payloads';

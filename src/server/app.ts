@@ -1,9 +1,9 @@
 import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
-import type { StartOptions } from '../client';
+import type { StartOptions } from '../conversions';
 import type { WavStore } from '../download';
 import { CALLBACK_LIMIT_DEFAULTS } from '../config';
-import type { Logger } from '../logger';
+import type { Logger } from '../lib';
 import { metricsHandler, Metrics } from '../metrics';
 import { requireApiToken } from './api-token';
 import type { CallbackLimit } from './callback-budget';

@@ -2,7 +2,7 @@ import { raw, type Request, type RequestHandler, type Response } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseCallback, verifyCallbackSignature, webhookRefusal } from '../provider';
 import { malformedCallbackSignal, MAX_MALFORMED_BODY_BYTES, providerCallbackSignal } from '../workflows';
-import type { Logger } from '../logger';
+import type { Logger } from '../lib';
 import type { CallbackOutcome, Metrics } from '../metrics';
 import { CallbackBudget, type CallbackLimit } from './callback-budget';
 import { sendProblem } from './problem';
@@ -27,7 +27,8 @@ const LOGGED_BODY_BYTES = 1024;
 /** What the request log line says besides the workflow id, status and latency. */
 interface CallbackLog {
   outcome?: ReceiverOutcome;
-  taskId?: string;
+  /** The provider task id the callback names (`wavTaskId`, as on every worker line). */
+  wavTaskId?: string;
   [field: string]: unknown;
 }
 
@@ -180,7 +181,7 @@ function callbackHandler({ client, callbackSecret, logger, metrics, webhook, cal
         nowSeconds: Math.floor(Date.now() / 1000),
       });
       if (refusal) {
-        done('forged', { taskId: parsed.value.taskId, error: refusal });
+        done('forged', { wavTaskId: parsed.value.taskId, error: refusal });
         return sendProblem(res, 401, 'Unauthorized', refusal);
       }
     }
@@ -188,7 +189,7 @@ function callbackHandler({ client, callbackSecret, logger, metrics, webhook, cal
     // leaked URL cannot grow a history without bound. The provider retries a refused callback.
     const allowance = budget.take(workflowId);
     if (!allowance.ok) {
-      done('limited', parsed.ok ? { taskId: parsed.value.taskId } : {});
+      done('limited', parsed.ok ? { wavTaskId: parsed.value.taskId } : {});
       res.set('retry-after', String(allowance.retryAfterSeconds));
       return sendProblem(res, 429, 'Too Many Requests', `more than ${callbackLimit.burst} callbacks for this conversion; one more every ${callbackLimit.refillSeconds} s`);
     }
@@ -209,13 +210,13 @@ function callbackHandler({ client, callbackSecret, logger, metrics, webhook, cal
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         // Closed (or never ours): acknowledge so the provider stops retrying.
-        done('ignored', { taskId: callback.taskId });
+        done('ignored', { wavTaskId: callback.taskId });
         return answer(res, IGNORED);
       }
-      done('unavailable', { taskId: callback.taskId, error: err instanceof Error ? err.message : String(err) });
+      done('unavailable', { wavTaskId: callback.taskId, error: err instanceof Error ? err.message : String(err) });
       return sendProblem(res, 503, 'Service Unavailable', 'could not record the callback; retry later');
     }
-    done('received', { taskId: callback.taskId, code: callback.code });
+    done('received', { wavTaskId: callback.taskId, code: callback.code });
     answer(res, RECEIVED);
   };
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { objectName, type WavStore } from '../download';
-import { WavStatus } from '../workflows';
+import { PhaseAttribute } from '../workflows';
 import { sendProblem } from './problem';
 
 /**
@@ -24,7 +24,7 @@ export function conversionFileRouter({ client, store }: { client: Client; store?
       });
     if (!description) return sendProblem(res, 404, 'Not Found', `no conversion with id ${id}`);
     if (description.status.name !== 'COMPLETED') {
-      const phase = description.typedSearchAttributes.get(WavStatus) ?? description.status.name.toLowerCase();
+      const phase = description.typedSearchAttributes.get(PhaseAttribute) ?? description.status.name.toLowerCase();
       return sendProblem(res, 409, 'Conflict', `conversion ${id} has no file (phase ${phase})`);
     }
     if (!store) return sendProblem(res, 503, 'Service Unavailable', 'this server has no WAV store configured');

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { isGrpcServiceError, ServiceError, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { conversionListQuery, listConversions } from '../list-conversions';
+import { conversionListQuery, listConversions } from '../conversions';
 import { PHASES } from '../workflows';
 import { cursorKey, openCursor, sealCursor } from './list-cursor';
 import { sendProblem } from './problem';

@@ -1,7 +1,7 @@
 import { Router, json, type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { cancelConversion, conversionUiUrl, readConversion, startConversion, startConversionRequest, startConversions, StatusCache, type StartOptions } from '../client';
+import { cancelConversion, conversionUiUrl, readConversion, startConversion, startConversionRequest, startConversions, StatusCache, type StartOptions } from '../conversions';
 import { describeIssues } from '../provider';
 import { sendProblem } from './problem';
 

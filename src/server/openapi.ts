@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { startConversionRequest } from '../client';
+import { startConversionRequest } from '../conversions';
 import { listConversionsQuery } from './conversion-list';
 import { MAX_BATCH_ITEMS } from './conversions';
 
@@ -64,7 +64,7 @@ const status = z
     download: download.optional(),
   })
   .loose()
-  .describe('ConversionStatus (src/workflows/messages.ts) from the `status` query, or what Temporal records of a closed conversion (src/read-conversion.ts)');
+  .describe('ConversionStatus (src/workflows/messages.ts) from the `status` query, or what Temporal records of a closed conversion (src/conversions/read-conversion.ts)');
 const noWorker = problem
   .extend({
     taskQueue: z.string().describe('The task queue no worker answered on'),

@@ -1,16 +1,5 @@
-export { obtainTemporalCli, TEMPORAL_CLI_VERSION, type ObtainCliOptions } from './cli-binary';
-export { startDevServer, ensureSearchAttributes, type DevServer, type DevServerOptions } from './dev-server';
-export { freePort } from './free-port';
-export { connectWithRetry } from './connect';
+/** Reaching a Temporal service: connection settings, connecting (with retry), the SDK runtime, and readying a namespace. */
+export { connectWithRetry, openConnection, connectTemporal, connectWorker, connectClient, lazyClient, temporalClient } from './connect';
 export { installTemporalRuntime, PinoTemporalLogger, type TemporalRuntimeOptions } from './runtime';
 export { resolveTemporalConnection, explainConnectionError, TemporalConfigError, TemporalConnectionError, type TemporalConnectionConfig } from './connection';
-export { obtainServerBinaries, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION, type ServerBinaries } from './server-binaries';
-export { startCluster, type ClusterTls, type ClusterOptions, type TemporalCluster, type ServiceName } from './cluster';
-export { startPostgres, type Postgres } from './postgres';
-export { createCertificateAuthority, type CertificateAuthority, type CertificateFiles } from './tls-material';
-export { ServiceProcess } from './service-process';
-export { freePortBetween } from './free-port';
 export { setUpNamespace, registerSearchAttributes, type SetupReport } from './setup';
-export { startReadyCluster, DYNAMIC_CONFIG_FILE, type ReadyClusterOptions } from './ready-cluster';
-export { obtainSeaweedFs, SEAWEEDFS_MODULE, SEAWEEDFS_VERSION, type ObtainSeaweedFsOptions } from './seaweedfs-binary';
-export { startSeaweedFs, type SeaweedFs, type SeaweedFsOptions } from './seaweedfs-server';

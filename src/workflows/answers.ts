@@ -3,7 +3,7 @@ import type { ProviderCallback, ProviderRecord } from '../provider/types';
 
 /**
  * What one provider answer (a callback or a record-info poll) means for the conversion. Which
- * failure a code or a state reports is the failure table's (src/failures.ts); this says when an
+ * failure a code or a state reports is the failure table's (src/failures/failures.ts); this says when an
  * answer is a success, a failure or neither.
  */
 export type Answer =

@@ -1,4 +1,4 @@
-import type { DownloadResult } from '../activities/types';
+import type { DownloadResult, SubmitResult } from '../activities/types';
 import type { ProviderCallback } from '../provider/types';
 import { interpretCallback, type Answer } from './answers';
 import { checkCarried } from './carried-status';
@@ -174,8 +174,8 @@ export class ConversionState {
   }
 
   /** Submit returned the provider's task id: callbacks that came before it are considered now. */
-  onSubmitted({ taskId, adopted }: { taskId: string; adopted: boolean }): void {
-    this.status.wavTaskId = taskId;
+  onSubmitted({ taskId: wavTaskId, adopted }: SubmitResult): void {
+    this.status.wavTaskId = wavTaskId;
     if (adopted) this.status.adopted = true;
   }
 

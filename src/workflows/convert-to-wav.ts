@@ -29,10 +29,10 @@ import {
   providerCallbackSignal,
   providerTaskQueue,
   statusQuery,
-  WavProviderTaskId,
-  WavStatus,
+  WavTaskIdAttribute,
+  PhaseAttribute,
   isClosingPhase,
-  WavAudioId,
+  AudioIdAttribute,
   type CarriedDownload,
   type ConversionStatus,
   type ConversionInput,
@@ -88,7 +88,7 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
    */
   const enter = (phase: Phase, details: string, also: SearchAttributeUpdatePair[] = []) => {
     conversion.enter(phase);
-    if (!fewer || !isClosingPhase(phase)) upsertSearchAttributes([...also, { key: WavStatus, value: phase }]);
+    if (!fewer || !isClosingPhase(phase)) upsertSearchAttributes([...also, { key: PhaseAttribute, value: phase }]);
     setCurrentDetails(details);
     log.info(`conversion ${phase}`, { phase });
   };
@@ -140,11 +140,12 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     // The provider may have the task already: the next run's submit adopts it (409).
     if (submitted === STOPPED) return continueFresh();
     conversion.onSubmitted(submitted);
-    const taskIdAttribute = { key: WavProviderTaskId, value: submitted.taskId };
-    if (!fewer) upsertSearchAttributes([taskIdAttribute]);
-    enter('waiting', `**waiting** for provider task \`${submitted.taskId}\`${submitted.adopted ? ' (adopted after 409)' : ''}`, fewer ? [taskIdAttribute] : []);
+    const { taskId: wavTaskId, adopted } = submitted;
+    const wavTaskIdAttribute = { key: WavTaskIdAttribute, value: wavTaskId };
+    if (!fewer) upsertSearchAttributes([wavTaskIdAttribute]);
+    enter('waiting', `**waiting** for provider task \`${wavTaskId}\`${adopted ? ' (adopted after 409)' : ''}`, fewer ? [wavTaskIdAttribute] : []);
     conversion.considerEarlyCallbacks();
-    return submitted.taskId;
+    return wavTaskId;
   };
 
   const waitForAnswer = async (wavTaskId: string): Promise<Decided> => {
@@ -228,8 +229,8 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
     if (start.input.carried && !(fewer && searchAttributesSay(workflowInfo().typedSearchAttributes, status))) {
       // A new run: the search attributes say where the conversion is, for the UI and the list filter.
       upsertSearchAttributes([
-        ...(status.wavTaskId ? [{ key: WavProviderTaskId, value: status.wavTaskId }] : []),
-        { key: WavStatus, value: status.phase },
+        ...(status.wavTaskId ? [{ key: WavTaskIdAttribute, value: status.wavTaskId }] : []),
+        { key: PhaseAttribute, value: status.phase },
       ]);
     }
     const wavTaskId = status.wavTaskId ?? (await submit());
@@ -258,15 +259,15 @@ export async function convertToWav(input: ConversionInput): Promise<ConversionRe
 /** The conversion's own search attributes, as they stand: what a continued run starts with. */
 function conversionSearchAttributes(status: ConversionStatus): SearchAttributePair[] {
   return [
-    { key: WavAudioId, value: status.audioId ?? '' },
-    { key: WavStatus, value: status.phase },
-    ...(status.wavTaskId ? [{ key: WavProviderTaskId, value: status.wavTaskId }] : []),
+    { key: AudioIdAttribute, value: status.audioId ?? '' },
+    { key: PhaseAttribute, value: status.phase },
+    ...(status.wavTaskId ? [{ key: WavTaskIdAttribute, value: status.wavTaskId }] : []),
   ];
 }
 
 /** Whether a run's search attributes already say what `status` says (its phase and task id). */
 function searchAttributesSay(attributes: TypedSearchAttributes, status: ConversionStatus): boolean {
-  return attributes.get(WavStatus) === status.phase && attributes.get(WavProviderTaskId) === status.wavTaskId;
+  return attributes.get(PhaseAttribute) === status.phase && attributes.get(WavTaskIdAttribute) === status.wavTaskId;
 }
 
 /** What `until` returns for a step it stopped. */
@@ -314,7 +315,7 @@ async function until<T>(stop: () => boolean, step: () => Promise<T>, { waitForSt
 /**
  * The activities with their timeouts and retries. The provider's go through a queue whose worker
  * enforces the provider's rate limit. Whether a failure is retried is the failure table's
- * (src/failures.ts): rate limits and outages are, with the delay the activity sets; refusals are not.
+ * (src/failures/failures.ts): rate limits and outages are, with the delay the activity sets; refusals are not.
  */
 function activitiesFor(input: ConversionInput, taskQueue: string, bounded: boolean) {
   const providerCall = {

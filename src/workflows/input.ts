@@ -3,7 +3,7 @@ import type { ConversionInput } from './messages';
 
 /**
  * What a conversion accepts, checked where it enters: the HTTP API builds its request schema
- * from these fields (src/client.ts), and the workflow checks its input with `conversionInputSchema`,
+ * from these fields (src/conversions/start-conversion.ts), and the workflow checks its input with `conversionInputSchema`,
  * because anyone who can start a workflow (the Temporal CLI, another SDK, the UI) skips the API.
  * Workflow code: zod only, no I/O.
  */

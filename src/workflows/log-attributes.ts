@@ -1,5 +1,5 @@
 import { workflowInfo, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
-import { WavProviderTaskId } from './messages';
+import { WavTaskIdAttribute } from './messages';
 
 /**
  * Workflow interceptor module: every log line of a conversion, the SDK's own included, carries the
@@ -10,8 +10,8 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
   outbound: [
     {
       getLogAttributes(input, next) {
-        const providerTaskId = workflowInfo().typedSearchAttributes.get(WavProviderTaskId);
-        return next(providerTaskId ? { ...input, providerTaskId } : input);
+        const wavTaskId = workflowInfo().typedSearchAttributes.get(WavTaskIdAttribute);
+        return next(wavTaskId ? { ...input, wavTaskId } : input);
       },
     },
   ],

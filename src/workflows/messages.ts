@@ -134,12 +134,20 @@ export const providerCallbackSignal = defineSignal<[ProviderCallback]>('provider
 export const malformedCallbackSignal = defineSignal<[MalformedCallback]>('malformedCallback');
 export const statusQuery = defineQuery<ConversionStatus>('status');
 
-export const WavProviderTaskId = defineSearchAttributeKey('WavProviderTaskId', SearchAttributeType.KEYWORD);
-export const WavAudioId = defineSearchAttributeKey('WavAudioId', SearchAttributeType.KEYWORD);
-export const WavStatus = defineSearchAttributeKey('WavStatus', SearchAttributeType.KEYWORD);
+/*
+ * The search attributes a conversion keeps, named in code for what they hold. Their registered
+ * names stay as first registered: they are on every namespace wavflow was set up on, in recorded
+ * histories (each upsert) and in saved list queries, so a new name would hide older conversions.
+ */
+/** The provider's WAV task id (`wavTaskId`), registered as `WavProviderTaskId`. */
+export const WavTaskIdAttribute = defineSearchAttributeKey('WavProviderTaskId', SearchAttributeType.KEYWORD);
+/** The source audio id, registered as `WavAudioId`. */
+export const AudioIdAttribute = defineSearchAttributeKey('WavAudioId', SearchAttributeType.KEYWORD);
+/** The conversion's phase, registered as `WavStatus` (a closed one's comes from the execution status: ./phase-query). */
+export const PhaseAttribute = defineSearchAttributeKey('WavStatus', SearchAttributeType.KEYWORD);
 
-/** Registered on the namespace by the dev server module and the compose stack. */
-export const searchAttributeNames = [WavProviderTaskId.name, WavAudioId.name, WavStatus.name] as const;
+/** Registered on the namespace by `wavflow setup`, the dev server module and the compose stack. */
+export const searchAttributeNames = [WavTaskIdAttribute.name, AudioIdAttribute.name, PhaseAttribute.name] as const;
 
 /**
  * What a conversion reports to its worker's metrics. Sinks are not commands: adding or removing

@@ -1,4 +1,4 @@
-import { WavStatus, type Phase } from './messages';
+import { PhaseAttribute, type Phase } from './messages';
 
 /**
  * Where a conversion's phase is recorded for Temporal's visibility store: a running one's in the
@@ -17,7 +17,7 @@ export function phaseQuery(phase: Phase): string {
     case 'cancelled':
       return `ExecutionStatus = 'Canceled'`;
     default:
-      return `${WavStatus.name} = '${phase}' AND ExecutionStatus = 'Running'`;
+      return `${PhaseAttribute.name} = '${phase}' AND ExecutionStatus = 'Running'`;
   }
 }
 

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { createCertificateAuthority, type CertificateAuthority } from '../../src/temporal';
+import { createCertificateAuthority, type CertificateAuthority } from '../../src/local-servers';
 import { startApiKeyGateway, type ApiKeyGateway } from '../support/api-key-gateway';
 import { convertThroughCli } from '../support/cli-conversion';
 import { lastJson, runCli } from '../support/wavflow-cli';

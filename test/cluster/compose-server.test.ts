@@ -3,9 +3,9 @@ import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { DYNAMIC_CONFIG_FILE, freePort, freePortBetween, obtainServerBinaries, ServiceProcess, startPostgres, type Postgres, type ServerBinaries } from '../../src/temporal';
-import { setUpSchemas } from '../../src/temporal/schema';
-import { waitUntil } from '../../src/temporal/wait-until';
+import { DYNAMIC_CONFIG_FILE, freePort, freePortBetween, obtainServerBinaries, ServiceProcess, startPostgres, type Postgres, type ServerBinaries } from '../../src/local-servers';
+import { setUpSchemas } from '../../src/local-servers';
+import { waitUntil } from '../../src/local-servers';
 import { bindMounts, composeSecrets, resolvedCompose, type ComposeService } from '../support/compose';
 import { lastJson, runCli } from '../support/wavflow-cli';
 

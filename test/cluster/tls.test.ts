@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { createCertificateAuthority, startReadyCluster, type CertificateAuthority, type CertificateFiles, type TemporalCluster } from '../../src/temporal';
+import { createCertificateAuthority, startReadyCluster, type CertificateAuthority, type CertificateFiles, type TemporalCluster } from '../../src/local-servers';
 import { convertThroughCli } from '../support/cli-conversion';
 import { lastJson, runCli, startCli } from '../support/wavflow-cli';
 

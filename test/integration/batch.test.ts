@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { getConversion, waitForConversion } from '../../src/client';
+import { getConversion, waitForConversion } from '../../src/conversions';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 
 /** Batches: POST /v1/conversions/batch and the built CLI's `convert --from-file`, against the real stack. */

@@ -1,5 +1,5 @@
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { getConversion, waitForConversion } from '../../src/client';
+import { getConversion, waitForConversion } from '../../src/conversions';
 import { callbackSignature, webhookSignature } from '../../src/provider';
 import { convertToWav, providerCallbackSignal, statusQuery } from '../../src/workflows';
 import { startStack, uniqueId, type TestStack } from '../support/stack';

@@ -1,4 +1,4 @@
-import { getConversion } from '../../src/client';
+import { getConversion } from '../../src/conversions';
 import { callbackSignature } from '../../src/provider';
 import { providerCallbackSignal } from '../../src/workflows';
 import { sampleSum, scrape } from '../support/prometheus';

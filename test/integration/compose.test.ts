@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/temporal/dev-server';
-import { DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../src/temporal';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/local-servers';
+import { DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../src/local-servers';
 import { bindMounts, compose, composeSecrets as secrets, projectRoot as root, resolvedCompose } from '../support/compose';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { getConversion, waitForConversion } from '../../src/client';
+import { getConversion, waitForConversion } from '../../src/conversions';
 import { convertToWav, type ConversionStatus } from '../../src/workflows';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { waitForConversion } from '../../src/client';
-import type { ConversionSummary } from '../../src/list-conversions';
+import { waitForConversion } from '../../src/conversions';
+import type { ConversionSummary } from '../../src/conversions';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';
 

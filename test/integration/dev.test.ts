@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../../src/temporal';
+import { freePort } from '../../src/local-servers';
 import { waitFor } from '../support/wait-for';
 
 /** `npm start` is the front door: these run the built CLI exactly as `npm start` does. */

@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDownloadWav } from '../../src/activities/download';
 import { FileStore, type WavStore } from '../../src/download';
 import { Metrics } from '../../src/metrics';
-import { ProviderClient } from '../../src/provider';
+import { ProviderApi } from '../../src/provider';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import type { DownloadResult } from '../../src/activities';
 import { testS3Store } from '../support/s3';
@@ -50,7 +50,7 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
   async function firstAttempt(name: string, { heartbeatTimeoutMs, throttleBytesPerSecond }: { heartbeatTimeoutMs?: number; throttleBytesPerSecond?: number } = {}) {
     const audioId = `${storeKind}-${name}`;
     if (throttleBytesPerSecond) sandbox.setScenario(audioId, { throttleBytesPerSecond });
-    const provider = new ProviderClient({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
+    const provider = new ProviderApi({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
     const { taskId } = await provider.submit({ audioId, callBackUrl: 'http://127.0.0.1:9/never' });
     const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
     const downloadWav = createDownloadWav({

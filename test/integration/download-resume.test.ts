@@ -8,7 +8,7 @@ import type { DownloadInput, DownloadResult } from '../../src/activities';
 import { createDiscardPartialWav, createDownloadWav } from '../../src/activities/download';
 import { FileStore, objectName, S3Store, type WavStore } from '../../src/download';
 import { Metrics } from '../../src/metrics';
-import { ProviderClient } from '../../src/provider';
+import { ProviderApi } from '../../src/provider';
 import { startSandbox, type Sandbox, type Scenario } from '../../src/sandbox';
 import { objectsUnder, testS3Store, uploadsUnder } from '../support/s3';
 import { waitFor } from '../support/wait-for';
@@ -63,7 +63,7 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
     sandbox.setScenario(conversionId, scenario);
     // The sandbox shares this process and synthesizes each file in its event loop: under load a
     // call can wait or fail, and is asked again (the same track's submit adopts its task, 409).
-    const provider = new ProviderClient({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 30_000 });
+    const provider = new ProviderApi({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 30_000 });
     const { taskId } = await waitFor('the task', () => provider.submit({ audioId: conversionId, callBackUrl: 'http://127.0.0.1:9/never' }), 90_000, 500);
     const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl, 90_000, 200);
     const task = () => sandbox.task(taskId)!;
@@ -181,7 +181,7 @@ describe('heartbeats', () => {
   async function fileFor(label: string, scenario: Scenario) {
     const conversionId = `beats-${label}-${Date.now().toString(36)}`;
     sandbox.setScenario(conversionId, scenario);
-    const provider = new ProviderClient({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
+    const provider = new ProviderApi({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
     const { taskId } = await provider.submit({ audioId: conversionId, callBackUrl: 'http://127.0.0.1:9/never' });
     return { conversionId, url: await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl) };
   }

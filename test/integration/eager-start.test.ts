@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { waitForConversion } from '../../src/client';
-import { WavStatus } from '../../src/workflows';
+import { waitForConversion } from '../../src/conversions';
+import { PhaseAttribute } from '../../src/workflows';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';
 
@@ -42,7 +42,7 @@ test('on the worker\'s own connection too, a running conversion no worker answer
   const audioId = uniqueId('eager-stranded');
   stack.sandbox.setScenario(audioId, { callback: 'drop', conversionDelayMs: 600_000 });
   const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 });
-  await waitFor('the waiting phase', async () => (await stack.client.workflow.getHandle(conversionId).describe()).typedSearchAttributes.get(WavStatus) === 'waiting');
+  await waitFor('the waiting phase', async () => (await stack.client.workflow.getHandle(conversionId).describe()).typedSearchAttributes.get(PhaseAttribute) === 'waiting');
   await stack.stopWorker();
 
   // The worker's pollers are still listed for a while, so the query is tried and times out.

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { getConversion, startConversion, waitForConversion } from '../../src/client';
+import { getConversion, startConversion, waitForConversion } from '../../src/conversions';
 import { callbackSignature } from '../../src/provider';
 import type { Scenario } from '../../src/sandbox';
 import { sampleSum, scrape, type Sample } from '../support/prometheus';
@@ -152,7 +152,7 @@ describe('wavflow worker', () => {
       return ['wav downloaded', 'conversion completed'].every((msg) => mine.some((l) => l.msg === msg)) ? mine : undefined;
     });
     expect(about.map((l) => l.msg)).toEqual(expect.arrayContaining(['conversion submitted', 'conversion waiting', 'conversion downloading', 'wav downloaded', 'conversion completed']));
-    for (const line of about) expect({ msg: line.msg, providerTaskId: line.providerTaskId }).toEqual({ msg: line.msg, providerTaskId: result.wavTaskId });
+    for (const line of about) expect({ msg: line.msg, wavTaskId: line.wavTaskId }).toEqual({ msg: line.msg, wavTaskId: result.wavTaskId });
 
     worker.kill('SIGTERM');
     const code = await new Promise<number | null>((done) => worker?.once('exit', done));

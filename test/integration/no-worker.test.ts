@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { waitForConversion } from '../../src/client';
-import { WavStatus } from '../../src/workflows';
+import { waitForConversion } from '../../src/conversions';
+import { PhaseAttribute } from '../../src/workflows';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
 
   const result = await waitForConversion(stack.client, ok.conversionId);
   await waitForConversion(stack.client, bad.conversionId).catch(() => undefined);
-  await waitFor('the submit of the stranded conversion', async () => (await stack.client.workflow.getHandle(left.conversionId).describe()).typedSearchAttributes.get(WavStatus) === 'waiting');
+  await waitFor('the submit of the stranded conversion', async () => (await stack.client.workflow.getHandle(left.conversionId).describe()).typedSearchAttributes.get(PhaseAttribute) === 'waiting');
   await stack.client.workflow.getHandle(toCancel.conversionId).cancel();
   await waitForConversion(stack.client, toCancel.conversionId).catch(() => undefined);
   await stack.stopWorker();

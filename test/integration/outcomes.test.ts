@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { getConversion, waitForConversion } from '../../src/client';
+import { getConversion, waitForConversion } from '../../src/conversions';
 import { callbackSignature } from '../../src/provider';
 import { POLL_INTERVAL_MS } from '../../src/workflows/input';
 import type { Scenario } from '../../src/sandbox';

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { getConversion, waitForConversion } from '../../src/client';
+import { getConversion, waitForConversion } from '../../src/conversions';
 import { callbackSignature } from '../../src/provider';
 import { parseWavHeader } from '../../src/wav';
-import { WavProviderTaskId, WavStatus } from '../../src/workflows';
+import { WavTaskIdAttribute, PhaseAttribute } from '../../src/workflows';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';
 
@@ -43,12 +43,12 @@ test('a callback answers the conversion and the verified WAV is on disk', async 
   expect(status).toMatchObject({ phase: 'completed', polls: 1, wavTaskId: result.wavTaskId, audioId });
   expect(status?.callbacks.received).toBe(1);
   // The operator's view: searchable by provider task id; Temporal's own status says it completed
-  // (WavStatus holds the last running phase: a closing one costs no command).
+  // (PhaseAttribute holds the last running phase: a closing one costs no command).
   await waitFor('search attributes', async () => {
     const description = await stack.client.workflow.getHandle(conversionId).describe();
     return (
-      description.typedSearchAttributes.get(WavProviderTaskId) === result.wavTaskId &&
-      description.typedSearchAttributes.get(WavStatus) === 'downloading' &&
+      description.typedSearchAttributes.get(WavTaskIdAttribute) === result.wavTaskId &&
+      description.typedSearchAttributes.get(PhaseAttribute) === 'downloading' &&
       description.status.name === 'COMPLETED'
     );
   });

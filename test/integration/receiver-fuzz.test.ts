@@ -1,7 +1,7 @@
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import fc from 'fast-check';
 import pino from 'pino';
-import { startConversion } from '../../src/client';
+import { startConversion } from '../../src/conversions';
 import { callbackSignature } from '../../src/provider';
 import { createApp, listen, type RunningServer } from '../../src/server';
 import { uniqueId } from '../support/stack';

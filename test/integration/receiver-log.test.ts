@@ -57,7 +57,7 @@ test('one line per request, with workflow id, outcome, status and latency', asyn
     [400, 'malformed'],
   ]);
   for (const line of logged) expect(line).toMatchObject({ workflowId: id, latencyMs: expect.any(Number) as number, msg: 'callback' });
-  expect(logged[0]).toMatchObject({ taskId: 't1' });
+  expect(logged[0]).toMatchObject({ wavTaskId: 't1' });
   expect(String(logged[4]?.body).length).toBeLessThanOrEqual(1024);
   expect(JSON.stringify(logged)).not.toContain(SECRET);
 });

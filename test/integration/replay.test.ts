@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { getConversion, waitForConversion } from '../../src/client';
+import { getConversion, waitForConversion } from '../../src/conversions';
 import { Metrics } from '../../src/metrics';
 import type { Scenario } from '../../src/sandbox';
-import { conversionSinks } from '../../src/worker';
+import { conversionSinks } from '../../src/app';
 import { listReleases, readReleaseHistories } from '../support/histories/releases';
 import { retiredReleases } from '../support/histories/release-notes';
 import { startStack, uniqueId, type TestStack } from '../support/stack';

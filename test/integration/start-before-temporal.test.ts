@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
+import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/local-servers';
 import { providerTaskQueue } from '../../src/workflows';
 import { waitFor } from '../support/wait-for';
 

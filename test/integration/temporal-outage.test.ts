@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { getConversion, waitForConversion } from '../../src/client';
-import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/temporal';
+import { getConversion, waitForConversion } from '../../src/conversions';
+import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../../src/local-servers';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';
 

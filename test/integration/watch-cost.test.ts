@@ -1,7 +1,7 @@
 import pino from 'pino';
-import { watchConversion, type PhaseChange } from '../../src/client';
+import { watchConversion, type PhaseChange } from '../../src/conversions';
 import { createApp, listen, type RunningServer } from '../../src/server';
-import { WavStatus } from '../../src/workflows';
+import { PhaseAttribute } from '../../src/workflows';
 import { countingClient, type CountingClient } from '../support/rpc-counter';
 import { startStack, uniqueId, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait-for';
@@ -69,7 +69,7 @@ describe('GET /v1/conversions/:id', () => {
     stack.sandbox.setScenario(audioId, { callback: 'drop', conversionDelayMs: 600_000 });
     const { conversionId } = await stack.start({ audioId, pollIntervalSeconds: 600 });
     const handle = stack.client.workflow.getHandle(conversionId);
-    await waitFor('the waiting phase', async () => (await handle.describe()).typedSearchAttributes.get(WavStatus) === 'waiting');
+    await waitFor('the waiting phase', async () => (await handle.describe()).typedSearchAttributes.get(PhaseAttribute) === 'waiting');
     const get = (headers: Record<string, string> = {}) => fetch(`${api.url}/v1/conversions/${conversionId}`, { headers });
     const queries = counted.of('QueryWorkflow');
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import fc from 'fast-check';
-import { getConversion } from '../../src/client';
+import { getConversion } from '../../src/conversions';
 import { initialStatus, startingPoint } from '../../src/workflows/conversion-state';
 import { convertToWav, malformedCallbackSignal, providerCallbackSignal, statusQuery } from '../../src/workflows';
 import { startStack, uniqueId, type TestStack } from '../support/stack';

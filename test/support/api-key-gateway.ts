@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { connect, constants, createSecureServer, type ClientHttp2Session, type Http2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import type { CertificateFiles } from '../../src/temporal';
+import type { CertificateFiles } from '../../src/local-servers';
 
 /**
  * What stands in front of Temporal Cloud's frontends, for a test: TLS only, every gRPC call must

@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/download';
-import { obtainSeaweedFs, startReadyCluster, startSeaweedFs, type TemporalCluster } from '../../src/temporal';
-import { workflowInterceptorModules } from '../../src/worker';
+import { obtainSeaweedFs, startReadyCluster, startSeaweedFs, type TemporalCluster } from '../../src/local-servers';
+import { workflowInterceptorModules } from '../../src/app';
 
 declare global {
   var wavflowCluster: { cluster: TemporalCluster; dir: string } | undefined;

@@ -21,9 +21,9 @@ const TOOLS = [
 
 /** What `npm run test:cluster` (its pretest: `--cluster`) needs besides: the cluster harness's database and its test CA. */
 const CLUSTER_TOOLS = [
-  // Any version's server binaries: src/temporal/postgres.ts takes the newest.
-  { path: '/usr/lib/postgresql/*/bin/initdb', pkg: 'postgresql', usedBy: 'src/temporal/postgres.ts (the cluster harness\'s PostgreSQL)' },
-  { path: '/usr/bin/openssl', pkg: 'openssl', usedBy: 'src/temporal/tls-material.ts (the TLS tests\' certificate authority)' },
+  // Any version's server binaries: src/local-servers/postgres.ts takes the newest.
+  { path: '/usr/lib/postgresql/*/bin/initdb', pkg: 'postgresql', usedBy: 'src/local-servers/postgres.ts (the cluster harness\'s PostgreSQL)' },
+  { path: '/usr/bin/openssl', pkg: 'openssl', usedBy: 'src/local-servers/tls-material.ts (the TLS tests\' certificate authority)' },
 ];
 
 /** @param {string} file */

@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/download';
-import { freePort, obtainSeaweedFs, obtainTemporalCli, startDevServer, startSeaweedFs, type DevServer, type SeaweedFs } from '../../src/temporal';
-import { workflowInterceptorModules } from '../../src/worker';
+import { freePort, obtainSeaweedFs, obtainTemporalCli, startDevServer, startSeaweedFs, type DevServer, type SeaweedFs } from '../../src/local-servers';
+import { workflowInterceptorModules } from '../../src/app';
 
 declare global {
   var wavflowTemporal: DevServer | undefined;

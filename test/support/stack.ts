@@ -5,16 +5,16 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { startConversion, type StartConversionRequest, type StartOptions } from '../../src/client';
+import { startConversion, type StartConversionRequest, type StartOptions } from '../../src/conversions';
 import type { ConversionInput } from '../../src/workflows';
 import { readdir } from 'node:fs/promises';
 import { FileStore, objectName, S3Store, type WavStore } from '../../src/download';
 import { objectsUnder, testS3Store, uploadsUnder } from './s3';
 import { Metrics } from '../../src/metrics';
-import { ProviderClient } from '../../src/provider';
+import { ProviderApi } from '../../src/provider';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 import { createApp, listen, type CallbackLimit, type RunningServer } from '../../src/server';
-import { createWorker } from '../../src/worker';
+import { createWorker } from '../../src/app';
 import { quietTemporalRuntime } from './quiet-runtime';
 
 export interface TestStack {
@@ -41,10 +41,7 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-/**
- * The real pipeline for one test file: the sandbox provider, the HTTP server and a worker on a
- * task queue of its own, all against the shared Temporal dev server started by global setup.
- */
+/** What a test may change about its stack; everything else is as under `npm start`. */
 export interface StackOptions {
   maxBytes?: number;
   minFreeBytes?: number;
@@ -61,6 +58,10 @@ export interface StackOptions {
   eagerStart?: boolean;
 }
 
+/**
+ * The real pipeline for one test file: the sandbox provider, the HTTP server and a worker on a
+ * task queue of its own, all against the shared Temporal dev server started by global setup.
+ */
 export async function startStack(
   sandboxOptions: Partial<SandboxOptions> = {},
   input: Partial<ConversionInput> = {},
@@ -116,7 +117,7 @@ export async function startStack(
     workflowBundlePath,
     metrics,
     activities: {
-      provider: new ProviderClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, variant: sandboxOptions.variant ?? 'sunoapi', timeoutMs: 5_000 }),
+      provider: new ProviderApi({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, variant: sandboxOptions.variant ?? 'sunoapi', timeoutMs: 5_000 }),
       publicBaseUrl: server.url,
       callbackSecret,
       download: {

@@ -1,4 +1,4 @@
-import { startConversionRequest } from '../../src/client';
+import { startConversionRequest } from '../../src/conversions';
 import { conversionInputSchema } from '../../src/workflows/input';
 
 /**

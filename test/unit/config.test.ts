@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
-import { configTable } from '../../src/config-table';
+import { configTable } from '../../src/config';
 
 test('the README configuration table is the one generated from the schema', () => {
   const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');

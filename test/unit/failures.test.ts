@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { failureTable } from '../../src/failure-table';
+import { failureTable } from '../../src/failures';
 import {
   activityFailure,
   answerFailure,

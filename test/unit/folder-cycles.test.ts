@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cycles, describeCycle, folderGraph, type FolderGraph } from '../support/folder-graph';
 
@@ -23,4 +24,11 @@ test('a loop through type imports and re-exports is found, with the imports that
   expect(describeCycle(graph, ['activities', 'workflows'])).toBe(
     "activities → workflows: src/activities/download.ts imports '../workflows'\nworkflows → activities: src/workflows/convert-to-wav.ts imports '../activities'",
   );
+});
+
+test('every folder of src/ has an index.ts, its face', () => {
+  const src = resolve(__dirname, '../../src');
+  const folders = readdirSync(src, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  expect(folders.length).toBeGreaterThan(10);
+  expect(folders.filter((folder) => !existsSync(resolve(src, folder, 'index.ts')))).toEqual([]);
 });

@@ -1,4 +1,4 @@
-import { parseIdList } from '../../src/cli-batch';
+import { parseIdList } from '../../src/cli/batch';
 
 test('one conversion per line: audioId, "audioId taskId", "audioId,taskId", ",taskId"; blanks and comments skipped', () => {
   expect(parseIdList('# header\r\na\n\n  b  t-b \nc, t-c\n,t-d\n   # indented comment\n')).toEqual([

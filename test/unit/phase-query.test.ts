@@ -1,7 +1,7 @@
 import { PHASES } from '../../src/workflows/messages';
 import { closedPhase, phaseQuery } from '../../src/workflows/phase-query';
 
-/** A running conversion's phase is in WavStatus; a closed one's in Temporal's execution status. */
+/** A running conversion's phase is in PhaseAttribute; a closed one's in Temporal's execution status. */
 
 test.each([
   ['submitting', "WavStatus = 'submitting' AND ExecutionStatus = 'Running'"],

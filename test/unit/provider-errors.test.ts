@@ -10,7 +10,7 @@ const classify = (code: number, variant: ProviderVariant) => {
 
 const variants: ProviderVariant[] = ['sunoapi', 'kie'];
 
-/** Codes whose reading does not depend on the provider: the submit table of contract section 2. */
+/** Codes whose reading does not depend on the provider: the codes every variant's docs list for POST /api/v1/wav/generate. */
 const sameOnEveryProvider: [code: number, meaning: string, type: FailureType, retryable: boolean][] = [
   [400, 'Invalid parameters / Format Error', FailureType.InvalidRequest, false],
   [401, 'Unauthorized', FailureType.ProviderUnauthorized, false],

@@ -2,8 +2,10 @@ import { envelopeSchema, parseCallback, parseRecord, submitDataSchema } from '..
 import type { ProviderCallback, ProviderRecord } from '../../src/provider/types';
 
 /**
- * Every wire variant in contract section 7 must normalize to one value. Fixtures are the
- * documented examples (contract sections 3 and 4, the sunoapi.org callback page).
+ * Every documented spelling of a payload (status under `successFlag` or `status`, the URL as
+ * `audioWavUrl` or `audio_wav_url`, in `response` or in `data`, the task id as `task_id` or
+ * `taskId`, either date format, `musicIndex` as number, string or missing) must normalize to one
+ * value. Fixtures are the providers' documented examples of record-info and of the callback.
  */
 
 const URL_EXAMPLE = 'https://example.com/s/04e6****e727.wav';

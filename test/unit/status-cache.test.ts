@@ -1,4 +1,4 @@
-import { StatusCache } from '../../src/status-cache';
+import { StatusCache } from '../../src/conversions';
 import type { ConversionStatus } from '../../src/workflows';
 
 const status = (polls: number) => ({ conversionId: 'c', phase: 'waiting', polls }) as ConversionStatus;

@@ -4,7 +4,7 @@ import { ApplicationFailure, CancelledFailure, TerminatedFailure, type SignalDef
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Metrics } from '../../../src/metrics';
-import { conversionSinks } from '../../../src/worker';
+import { conversionSinks } from '../../../src/app';
 import type { ConversionInput } from '../../../src/workflows';
 import { quietTemporalRuntime } from '../quiet-runtime';
 import { waitFor } from '../wait-for';
@@ -79,7 +79,7 @@ export class ScenarioHarness {
     const board = new CallBoard();
     const connection = await NativeConnection.connect({ address: options.address });
     const clientConnection = await Connection.connect({ address: options.address });
-    // Provider calls go to `<queue>-provider`, unversioned as in production (src/worker.ts says why).
+    // Provider calls go to `<queue>-provider`, unversioned as in production (src/app/worker.ts says why).
     const provider = await Worker.create({
       ...workerBasics(connection, namespace),
       taskQueue: `${taskQueue}-provider`,

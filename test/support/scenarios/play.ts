@@ -1,5 +1,5 @@
 import type { temporal } from '@temporalio/proto';
-import { mapWithConcurrency } from '../../../src/concurrency';
+import { mapWithConcurrency } from '../../../src/lib';
 import type { Scenario } from './catalogue';
 import type { Outcome, ScenarioHarness } from './harness';
 

@@ -1,23 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, temporalUiUrl, wavStoreSpec, type Config } from './config';
-import type { Logger } from './logger';
-import { Metrics, sdkMetricsSource } from './metrics';
-import type { SandboxOptions } from './sandbox';
-import type { AppDeps } from './server';
-import type { StartOptions } from './client';
-import { createS3Client, FileStore, S3Store, type WavStore } from './download';
-import { ProviderClient } from './provider';
-import { explainConnectionError, freePort, installTemporalRuntime } from './temporal';
-import { resolveBuildId } from './versioning';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import { ConfigError, temporalUiUrl, wavStoreSpec, type Config } from '../config';
+import type { Logger } from '../lib';
+import { Metrics, sdkMetricsSource } from '../metrics';
+import type { SandboxOptions } from '../sandbox';
+import type { AppDeps } from '../server';
+import type { StartOptions } from '../conversions';
+import { createS3Client, FileStore, S3Store, type WavStore } from '../download';
+import { ProviderApi } from '../provider';
+import { freePort } from '../local-servers';
+import { installTemporalRuntime } from '../temporal';
+import { resolveBuildId } from '../versioning';
 import { workerTuning, type WorkerOptions } from './worker';
 
 /** Wiring shared by the entry points: every long-lived dependency built from the configuration. */
 
-export const projectDir = resolve(__dirname, '..');
+export const projectDir = resolve(__dirname, '../..');
 export const inProject = (path: string) => resolve(projectDir, path);
 
 /**
@@ -51,48 +52,21 @@ export async function resolveCallbackSecret(config: Config): Promise<string> {
 const sandboxBaseUrl = (config: Config, sandboxUrl?: string) => sandboxUrl ?? config.PROVIDER_BASE_URL ?? `http://127.0.0.1:${config.SANDBOX_PORT}`;
 
 /** The configured provider, or the sandbox at `sandboxUrl` when no provider key is set. */
-export function providerClient(config: Config, sandboxUrl?: string): ProviderClient {
+export function providerApi(config: Config, sandboxUrl?: string): ProviderApi {
   if (config.PROVIDER_API_KEY) {
     if (!config.PROVIDER_BASE_URL) throw new ConfigError('PROVIDER_BASE_URL is required with PROVIDER_API_KEY');
-    return new ProviderClient({
+    return new ProviderApi({
       baseUrl: config.PROVIDER_BASE_URL,
       apiKey: config.PROVIDER_API_KEY,
       variant: config.PROVIDER_VARIANT,
       timeoutMs: config.PROVIDER_TIMEOUT_MS,
     });
   }
-  return new ProviderClient({
+  return new ProviderApi({
     baseUrl: sandboxBaseUrl(config, sandboxUrl),
     apiKey: config.SANDBOX_API_KEY,
     variant: config.SANDBOX_VARIANT,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
-  });
-}
-
-/**
- * The three ways wavflow reaches Temporal, all from one resolved configuration (environment and
- * temporal.toml profile: address, namespace, TLS, mTLS, API key). A failure caused by a setting
- * (a wrong CA, a missing client certificate) is reported naming it.
- */
-export async function connectClient(config: Config): Promise<Client> {
-  return new Client({ connection: await connectTemporal(config), namespace: config.temporal.namespace });
-}
-
-/** The bare connection (its operator and workflow services), for `wavflow setup`. */
-export function connectTemporal(config: Config): Promise<Connection> {
-  return Connection.connect(config.temporal.connection).catch(async (err: unknown) => {
-    throw await explainConnectionError(err, config.temporal);
-  });
-}
-
-/** A client that connects on first use: `wavflow server` listens even while Temporal is unreachable. */
-export function lazyClient(config: Config): Client {
-  return new Client({ connection: Connection.lazy(config.temporal.connection), namespace: config.temporal.namespace });
-}
-
-export function connectWorker(config: Config): Promise<NativeConnection> {
-  return NativeConnection.connect(config.temporal.connection).catch(async (err: unknown) => {
-    throw await explainConnectionError(err, config.temporal);
   });
 }
 
@@ -136,7 +110,7 @@ export async function workerOptions(
     tuning: workerTuning(config),
     deployment: workerDeployment(config),
     activities: {
-      provider: providerClient(config, sandboxUrl),
+      provider: providerApi(config, sandboxUrl),
       publicBaseUrl: publicUrl,
       callbackSecret: await resolveCallbackSecret(config),
       download: {

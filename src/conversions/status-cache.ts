@@ -1,4 +1,4 @@
-import type { ConversionStatus, Phase } from './workflows';
+import type { ConversionStatus, Phase } from '../workflows';
 
 /**
  * The last `status` query answer of each conversion an API process was asked about, so that a

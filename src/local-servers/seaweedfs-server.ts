@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port';
+import { freePort } from './ports';
+import { ServiceProcess } from './service-process';
 
 export interface SeaweedFsOptions {
   binPath: string;
@@ -67,40 +66,20 @@ export async function startSeaweedFs(options: SeaweedFsOptions): Promise<Seaweed
   ];
   options.log(`starting SeaweedFS (S3 on 127.0.0.1:${ports.s3})`);
   // Its own process group, as the Temporal dev server: stopped last, in order.
-  const child = spawn(options.binPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  if (options.logFile) {
-    const out = createWriteStream(options.logFile, { flags: 'a' });
-    child.stdout.pipe(out);
-    child.stderr.pipe(out);
-  } else {
-    child.stdout.resume();
-    child.stderr.resume();
-  }
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    // Not started at all (no such binary): reported as an exit before readiness.
-    child.once('error', () => resolve(null));
-  });
+  const server = new ServiceProcess('weed server', { command: options.binPath, args, cwd: dir, logFile: options.logFile, stopSignal: 'SIGTERM' });
+  server.start();
   const endpoint = `http://127.0.0.1:${ports.s3}`;
   const stop = async () => {
-    await stopChild(child, exited);
-    process.removeListener('exit', killOnExit);
+    await server.stop(10_000);
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await Promise.race([
-      untilReady(endpoint, ports.master, options.startTimeoutMs ?? 120_000),
-      exited.then((code) => {
-        throw new Error(`weed server exited with ${code} before it was ready${options.logFile ? `; see ${options.logFile}` : ''}`);
-      }),
-    ]);
+    await server.untilReady(untilReady(endpoint, ports.master, options.startTimeoutMs ?? 120_000));
   } catch (err) {
     await stop();
     throw err;
   }
-  return { endpoint, region: 'us-east-1', credentials, pid: child.pid, stop };
+  return { endpoint, region: 'us-east-1', credentials, pid: server.pid, stop };
 }
 
 /**
@@ -125,12 +104,4 @@ async function untilReady(endpoint: string, masterPort: number, timeoutMs: numbe
     if (Date.now() > deadline) throw new Error(`SeaweedFS at ${endpoint} not ready: ${last}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }

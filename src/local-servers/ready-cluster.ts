@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
 import { startCluster, type ClusterOptions, type TemporalCluster } from './cluster';
 import { obtainServerBinaries } from './server-binaries';
-import { setUpNamespace, type SetupReport } from './setup';
+import { openConnection, setUpNamespace, type SetupReport } from '../temporal';
 
 /** The project's Temporal dynamic configuration: the harness's, and the one compose mounts. */
 export const DYNAMIC_CONFIG_FILE = join('deploy', 'temporal-dynamic-config.yaml');
@@ -23,7 +22,7 @@ export async function startReadyCluster(options: ReadyClusterOptions): Promise<{
   const cluster = await startCluster({ ...options, binaries, dynamicConfigFile: join(options.projectDir, DYNAMIC_CONFIG_FILE) });
   if (!options.namespace) return { cluster, setup: undefined };
   try {
-    const connection = await Connection.connect(await cluster.connectionOptions());
+    const connection = await openConnection(await cluster.connectionOptions());
     try {
       const setup = await setUpNamespace(connection, { namespace: options.namespace, retentionDays: 3, timeoutMs: 120_000, log: options.log });
       return { cluster, setup };

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { findOnPath, isExecutable } from './go-install';
-import { freePort } from './free-port';
+import { freePort } from './ports';
 import { ServiceProcess } from './service-process';
 import { waitUntil } from './wait-until';
 

@@ -1,5 +1,5 @@
 import { Presets, SingleBar } from 'cli-progress';
-import type { DownloadProgress } from './client';
+import type { DownloadProgress } from '../conversions';
 
 const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
 

@@ -1,10 +1,9 @@
 import { join, relative } from 'node:path';
-import { connect as tcpConnect } from 'node:net';
-import type { Config } from './config';
-import { ConfigError } from './config';
-import { splitAddress } from './dev';
-import { inProject, projectDir, untilSignalled } from './services';
-import { createCertificateAuthority, startReadyCluster, type ClusterTls } from './temporal';
+import type { Config } from '../config';
+import { ConfigError } from '../config';
+import { splitAddress } from '../app';
+import { inProject, projectDir, untilSignalled } from '../app';
+import { createCertificateAuthority, isListening, startReadyCluster, type ClusterTls } from '../local-servers';
 
 const say = (message: string) => console.log(`wavflow | ${message}`);
 
@@ -25,7 +24,7 @@ export async function runCluster(config: Config, options: ClusterCommandOptions)
   const [host, frontendPort] = splitAddress(config.TEMPORAL_ADDRESS);
   if (!['127.0.0.1', 'localhost'].includes(host)) throw new ConfigError(`TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS}: the cluster listens on 127.0.0.1 only`);
   for (const [name, port] of [['TEMPORAL_ADDRESS', frontendPort], ['TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT]] as const) {
-    if (await inUse(port)) throw new ConfigError(`127.0.0.1:${port} is in use (a dev server from \`npm start\`?): set ${name} to a free port`);
+    if (await isListening('127.0.0.1', port)) throw new ConfigError(`127.0.0.1:${port} is in use (a dev server from \`npm start\`?): set ${name} to a free port`);
   }
   const dir = inProject(options.dir);
   const tls = options.tls || options.mtls ? await clusterTls(join(dir, 'tls'), Boolean(options.mtls)) : undefined;
@@ -65,17 +64,4 @@ async function clusterTls(dir: string, mutual: boolean): Promise<ClusterTls> {
   const ca = await createCertificateAuthority(dir, 'wavflow-cluster');
   const server = await ca.issue('frontend');
   return { server, caCert: ca.cert, serverName: 'localhost', ...(mutual ? { mutual: { clientCaCert: ca.cert, client: await ca.issue('client', {}) } } : {}) };
-}
-
-function inUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
-    const done = (used: boolean) => {
-      socket.destroy();
-      resolve(used);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }

@@ -1,7 +1,7 @@
 import { FAILURES, type FailureRule } from './failures';
 
 /**
- * The README's table of failures, generated from the failure table (src/failures.ts) so the
+ * The README's table of failures, generated from the failure table (src/failures/failures.ts) so the
  * documentation cannot drift from what the code does (a unit test compares them).
  */
 export function failureTable(): string {

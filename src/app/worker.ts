@@ -1,16 +1,16 @@
 import type { VersioningBehavior, WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type InjectedSinks, type State } from '@temporalio/worker';
-import { activityLogAttributes, createFileActivities, createProviderActivities, type ActivityDeps } from './activities';
-import type { Config } from './config';
-import { Metrics } from './metrics';
-import { applyCurrentVersionPolicy, type CurrentVersionOutcome, type CurrentVersionPolicy } from './versioning';
-import { providerTaskQueue, type ConversionSinks } from './workflows';
+import { activityLogAttributes, createFileActivities, createProviderActivities, type ActivityDeps } from '../activities';
+import type { Config } from '../config';
+import { Metrics } from '../metrics';
+import { applyCurrentVersionPolicy, type CurrentVersionOutcome, type CurrentVersionPolicy } from '../versioning';
+import { providerTaskQueue, type ConversionSinks } from '../workflows';
 
 /**
  * Workflow interceptor modules; they are part of the workflow bundle, so whoever bundles the
  * workflows ahead of time (tests, benchmarks) must bundle these too.
  */
-export const workflowInterceptorModules = [require.resolve('./workflows/log-attributes')];
+export const workflowInterceptorModules = [require.resolve('../workflows/log-attributes')];
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -37,7 +37,7 @@ export interface WorkerOptions {
   versioningBehavior?: VersioningBehavior | undefined;
 }
 
-/** The worker knobs `npm run bench` measures (WORKER_* in src/config.ts explains the chosen defaults). */
+/** The worker knobs `npm run bench` measures (WORKER_* in src/config/config.ts explains the chosen defaults). */
 export interface WorkerTuning {
   /** Workflows kept in memory between tasks (sticky cache); evicted ones are replayed from history. */
   maxCachedWorkflows?: number | undefined;
@@ -102,7 +102,7 @@ export async function createWorker(options: WorkerOptions): Promise<WavflowWorke
       connection,
       namespace,
       taskQueue,
-      ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath: require.resolve('./workflows') }),
+      ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
       activities: createFileActivities(activities),
       interceptors: { ...interceptors, workflowModules: workflowInterceptorModules },
       sinks: conversionSinks(metrics),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { parseStoreUrl } from './download/store-url';
-import { resolveTemporalConnection, TemporalConfigError, type TemporalConnectionConfig } from './temporal/connection';
-import { DEADLINE_MS, POLL_INTERVAL_MS, secondsWithin } from './workflows/input';
-import { PROVIDER_BACKOFF } from './workflows/messages';
+import { parseStoreUrl } from '../download/store-url';
+import { resolveTemporalConnection, TemporalConfigError, type TemporalConnectionConfig } from '../temporal/connection';
+import { DEADLINE_MS, POLL_INTERVAL_MS, secondsWithin } from '../workflows/input';
+import { PROVIDER_BACKOFF } from '../workflows/messages';
 
 /**
  * Every environment variable wavflow reads, validated once at start. The README's configuration

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** A port that was free a moment ago on 127.0.0.1, for a server that cannot take port 0 (the Temporal dev server). */
 export function freePort(): Promise<number> {
@@ -20,6 +20,20 @@ export async function freePortBetween(min: number, max: number): Promise<number>
     if (free) return port;
   }
   throw new Error(`no free port between ${min} and ${max} on 127.0.0.1`);
+}
+
+/** Whether something accepts connections on host:port now (within a second). */
+export function isListening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (listening: boolean) => {
+      socket.destroy();
+      resolve(listening);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 function listenOnce(port: number): Promise<number> {

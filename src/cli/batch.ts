@@ -1,8 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Presets, SingleBar } from 'cli-progress';
-import { startConversions, type BatchItemResult, type StartConversionRequest, type StartOptions } from './client';
-import { mapWithConcurrency } from './concurrency';
-import { failureFromError } from './read-conversion';
+import { startConversions, type BatchItemResult, type StartConversionRequest, type StartOptions } from '../conversions';
+import { mapWithConcurrency } from '../lib';
+import { failureFromError } from '../conversions';
 
 /** `convert --from-file`: many conversions from a list of ids, reported per item, optionally waited for. */
 

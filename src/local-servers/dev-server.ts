@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { dirname } from 'node:path';
-import { Connection } from '@temporalio/client';
 import { searchAttributeNames } from '../workflows';
-import { registerSearchAttributes } from './setup';
+import { openConnection, registerSearchAttributes } from '../temporal';
+import { isListening } from './ports';
+import { ServiceProcess } from './service-process';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -35,10 +33,6 @@ export interface DevServer {
 }
 
 /**
- * Starts `temporal server start-dev` with wavflow's search attributes, or reuses a server that is
- * already listening on the address (registering the search attributes there if needed).
- */
-/**
  * The dev server has one history shard, whose transfer queue (what hands new workflow and activity
  * tasks to matching) is read at most `history.transferProcessorMaxPollRPS` times a second, 20 by
  * default: under a steady flow every task then waits for the next 50 ms tick, and a callback took
@@ -53,6 +47,10 @@ export interface DevServer {
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = { 'history.transferProcessorMaxPollRPS': 200, 'system.enableActivityEagerExecution': true } as const;
 
+/**
+ * Starts `temporal server start-dev` with wavflow's search attributes, or reuses a server that is
+ * already listening on the address (registering the search attributes there if needed).
+ */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const host = options.host ?? '127.0.0.1';
   const address = `${host}:${options.port}`;
@@ -76,50 +74,29 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   for (const [key, value] of Object.entries(DEV_SERVER_DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${key}=${value}`);
 
   options.log(`starting Temporal dev server on ${address}${options.dbFile ? ` (state in ${options.dbFile})` : ''}`);
+  if (options.logFile) await mkdir(dirname(options.logFile), { recursive: true });
   // Its own process group: a terminal's Ctrl-C reaches us, and we stop the server last, in order.
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  if (options.logFile) {
-    await mkdir(dirname(options.logFile), { recursive: true });
-    const out = createWriteStream(options.logFile, { flags: 'a' });
-    child.stdout.pipe(out);
-    child.stderr.pipe(out);
-  } else {
-    child.stdout.resume();
-    child.stderr.resume();
-  }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
+  const server = new ServiceProcess('temporal server start-dev', { command: options.cliPath, args, logFile: options.logFile, stopSignal: 'SIGTERM' });
+  server.start();
+  const stop = () => server.stop(STOP_GRACE_MS);
   try {
-    await Promise.race([
-      ensureSearchAttributes(address, options.namespace, options.startTimeoutMs ?? 60_000),
-      exited.then((code) => {
-        throw new Error(`temporal server start-dev exited with ${code} before it was ready${options.logFile ? `; see ${options.logFile}` : ''}`);
-      }),
-    ]);
+    await server.untilReady(ensureSearchAttributes(address, options.namespace, options.startTimeoutMs ?? 60_000));
   } catch (err) {
-    await stopChild(child, exited);
+    await stop();
     throw err;
   }
-  return {
-    address,
-    uiUrl,
-    reused: false,
-    pid: child.pid,
-    stop: async () => {
-      await stopChild(child, exited);
-      process.removeListener('exit', killOnExit);
-    },
-  };
+  return { address, uiUrl, reused: false, pid: server.pid, stop };
 }
+
+/** How long a server has to stop after SIGTERM before it is killed. */
+const STOP_GRACE_MS = 10_000;
 
 /** Waits until the frontend answers, then registers any missing wavflow search attribute. */
 export async function ensureSearchAttributes(address: string, namespace: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      const connection = await openConnection({ address, connectTimeout: 2_000 });
       try {
         await registerSearchAttributes(connection, namespace);
         return;
@@ -131,25 +108,4 @@ export async function ensureSearchAttributes(address: string, namespace: string,
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-}
-
-function isListening(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host, port });
-    const done = (listening: boolean) => {
-      socket.destroy();
-      resolve(listening);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,15 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
-import { Connection, type ConnectionOptions } from '@temporalio/client';
-import { freePort, freePortBetween } from './free-port';
+import type { ConnectionOptions } from '@temporalio/client';
+import { freePort, freePortBetween, isListening } from './ports';
 import { startPostgres, type Postgres } from './postgres';
 import { setUpSchemas } from './schema';
 import type { ServerBinaries } from './server-binaries';
 import { ServiceProcess } from './service-process';
 import type { CertificateFiles } from './tls-material';
 import { waitUntil } from './wait-until';
+import { openConnection } from '../temporal';
 
 /** TLS on the frontend (the only port clients reach); the services talk to each other in the clear, on loopback. */
 export interface ClusterTls {
@@ -342,7 +342,7 @@ async function clientTls(tls: ClusterTls): Promise<NonNullable<ConnectionOptions
 async function answers(options: ConnectionOptions): Promise<boolean> {
   // No retrying interceptor: a probe answers now or not at all, and leaves no retry timer behind
   // to fire on the closed connection (which throws where nothing can catch it).
-  const connection = await Connection.connect({ ...options, connectTimeout: 5_000, interceptors: [] });
+  const connection = await openConnection({ ...options, connectTimeout: 5_000, interceptors: [] });
   try {
     const namespace = 'temporal-system';
     const describe = () =>
@@ -370,17 +370,4 @@ async function databasePassword(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(file, password, { mode: 0o600 });
   return password;
-}
-
-function isListening(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host, port });
-    const done = (listening: boolean) => {
-      socket.destroy();
-      resolve(listening);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }

@@ -2,7 +2,7 @@ import { isGrpcServiceError, type Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { describeConversion, downloadProgress, isPhase, type DownloadProgress } from './read-conversion';
-import { convertToWav, WavProviderTaskId, WavStatus, type ConversionResult, type Phase } from './workflows';
+import { convertToWav, WavTaskIdAttribute, PhaseAttribute, type ConversionResult, type Phase } from '../workflows';
 
 /**
  * Following a conversion to its end without asking the workflow anything: its phases are
@@ -62,8 +62,8 @@ export async function watchConversion(
     for await (const { runId, event } of historyEvents(client, conversionId, description.runId, settleMs)) {
       const attributes = searchAttributesOf(event);
       if (attributes) {
-        wavTaskId = attributes.get(WavProviderTaskId) ?? wavTaskId;
-        const phase = attributes.get(WavStatus);
+        wavTaskId = attributes.get(WavTaskIdAttribute) ?? wavTaskId;
+        const phase = attributes.get(PhaseAttribute);
         // A run started without wavflow's search attributes (another client) still starts by submitting.
         if (isPhase(phase)) enter(phase, runId);
         else if (!last && event.workflowExecutionStartedEventAttributes) enter('submitting', runId);

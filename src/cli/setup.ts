@@ -1,6 +1,5 @@
-import type { Config } from './config';
-import { connectTemporal } from './services';
-import { connectWithRetry, setUpNamespace, type SetupReport } from './temporal';
+import type { Config } from '../config';
+import { connectTemporal, connectWithRetry, setUpNamespace, type SetupReport } from '../temporal';
 
 export interface SetupCommandOptions {
   retentionDays: number;
@@ -14,7 +13,7 @@ export interface SetupCommandOptions {
  * a deployment runs it as soon as the server starts.
  */
 export async function runSetup(config: Config, options: SetupCommandOptions): Promise<SetupReport> {
-  const connection = await connectWithRetry(() => connectTemporal(config), {
+  const connection = await connectWithRetry(() => connectTemporal(config.temporal), {
     signal: AbortSignal.timeout(options.timeoutSeconds * 1000),
     onFailure: (err, retryInMs) => options.log(`Temporal at ${config.temporal.address} not reachable yet (${err instanceof Error ? err.message : String(err)}); retrying in ${retryInMs} ms`),
   });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
-/** How to run one long-lived program of the cluster (a Temporal service, PostgreSQL, the UI server). */
+/** How to run one long-lived program (a Temporal service, PostgreSQL, the UI server, the dev server, SeaweedFS). */
 export interface ServiceSpec {
   command: string;
   args: string[];
@@ -11,15 +11,15 @@ export interface ServiceSpec {
   /** Run as this user (PostgreSQL refuses to run as root). */
   uid?: number;
   gid?: number;
-  /** Its stdout and stderr, appended. */
-  logFile: string;
+  /** Its stdout and stderr, appended; discarded when absent. */
+  logFile?: string | undefined;
   /** The signal of an orderly stop: SIGTERM for Temporal, SIGINT (fast shutdown) for PostgreSQL. */
   stopSignal: NodeJS.Signals;
 }
 
 /**
- * One program of the cluster, started and stopped by whoever owns the cluster, and killable on
- * purpose (chaos). It runs in a process group of its own, so a terminal's Ctrl-C reaches only the
+ * One program, started and stopped by whoever owns it (the cluster, `wavflow dev`, the tests'
+ * global setup), and killable on purpose (chaos). It runs in a process group of its own, so a terminal's Ctrl-C reaches only the
  * owner, which then stops everything in order; if the owner exits without doing so, the program is
  * killed with it.
  */
@@ -32,6 +32,7 @@ export class ServiceProcess {
   readonly crashes: string[] = [];
   /** Called on an exit nobody asked for. */
   onCrash: ((description: string) => void) | undefined;
+  private crashWaiters: Array<(description: string) => void> = [];
 
   constructor(
     readonly name: string,
@@ -48,7 +49,7 @@ export class ServiceProcess {
 
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
-    const log = openSync(this.spec.logFile, 'a');
+    const log = this.spec.logFile === undefined ? 'ignore' : openSync(this.spec.logFile, 'a');
     const { uid, gid } = this.spec;
     let child: ChildProcess;
     try {
@@ -61,7 +62,7 @@ export class ServiceProcess {
         ...(gid !== undefined ? { gid } : {}),
       });
     } finally {
-      closeSync(log);
+      if (typeof log === 'number') closeSync(log);
     }
     this.child = child;
     this.expectingExit = false;
@@ -72,6 +73,7 @@ export class ServiceProcess {
         if (!this.expectingExit) {
           this.crashes.push(description);
           this.onCrash?.(description);
+          for (const waiter of this.crashWaiters.splice(0)) waiter(description);
         }
         resolve();
       };
@@ -81,6 +83,14 @@ export class ServiceProcess {
         if (child.pid === undefined) done(`${this.name} could not start: ${err.message}`);
       });
     });
+  }
+
+  /** Waits for `ready`; an exit nobody asked for before it fails the wait, naming the log. */
+  untilReady<T>(ready: Promise<T>): Promise<T> {
+    const crashed = new Promise<never>((_, reject) =>
+      this.crashWaiters.push((crash) => reject(new Error(`${crash} before it was ready${this.spec.logFile ? `; see ${this.spec.logFile}` : ''}`))),
+    );
+    return Promise.race([ready, crashed]);
   }
 
   /** Sends `signal` and waits for the exit: SIGKILL is a machine dying, with no shutdown of any kind. */
@@ -108,6 +118,7 @@ export class ServiceProcess {
   }
 
   async tail(lines = 20): Promise<string> {
+    if (this.spec.logFile === undefined) return '';
     const text = await readFile(this.spec.logFile, 'utf8').catch(() => '');
     return text.trimEnd().split('\n').slice(-lines).join('\n');
   }

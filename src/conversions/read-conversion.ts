@@ -7,7 +7,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { StatusCache } from './status-cache';
-import { convertToWav, statusQuery, WavAudioId, WavProviderTaskId, WavStatus, PHASES, type ConversionResult, type ConversionStatus, type Phase } from './workflows';
+import { convertToWav, statusQuery, AudioIdAttribute, WavTaskIdAttribute, PhaseAttribute, PHASES, type ConversionResult, type ConversionStatus, type Phase } from '../workflows';
 
 /**
  * Reading a conversion the way the API and `wavflow status` do, so that it answers without a
@@ -146,10 +146,10 @@ export async function describeConversion(client: Client, conversionId: string): 
 function recordedView(description: WorkflowExecutionDescription): ConversionView {
   const attributes = description.typedSearchAttributes;
   const workflowStatus = description.status.name;
-  const recordedPhase = attributes.get(WavStatus);
+  const recordedPhase = attributes.get(PhaseAttribute);
   const phase = CLOSED_PHASES[workflowStatus] ?? (isPhase(recordedPhase) ? recordedPhase : 'submitting');
-  const audioId = attributes.get(WavAudioId);
-  const wavTaskId = attributes.get(WavProviderTaskId);
+  const audioId = attributes.get(AudioIdAttribute);
+  const wavTaskId = attributes.get(WavTaskIdAttribute);
   return {
     conversionId: description.workflowId,
     phase,

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { WavAudioId, WavProviderTaskId, WavStatus, type Phase } from './workflows';
-import { closedPhase, phaseQuery } from './workflows/phase-query';
+import { AudioIdAttribute, WavTaskIdAttribute, PhaseAttribute, type Phase } from '../workflows';
+import { closedPhase, phaseQuery } from '../workflows/phase-query';
 
 export interface ConversionSummary {
   conversionId: string;
@@ -46,9 +46,9 @@ export async function listConversions(client: Client, { namespace, status, limit
       conversionId: e.execution?.workflowId ?? '',
       runId: e.execution?.runId ?? '',
       workflowStatus,
-      phase: closedPhase(workflowStatus) ?? keyword(WavStatus.name),
-      wavTaskId: keyword(WavProviderTaskId.name),
-      audioId: keyword(WavAudioId.name) || undefined,
+      phase: closedPhase(workflowStatus) ?? keyword(PhaseAttribute.name),
+      wavTaskId: keyword(WavTaskIdAttribute.name),
+      audioId: keyword(AudioIdAttribute.name) || undefined,
       startedAt: timestamp(e.startTime),
       closedAt: timestamp(e.closeTime),
     });

@@ -1,14 +1,15 @@
-import { Client } from '@temporalio/client';
-import { conversionUiUrl, startConversion, watchConversion } from './client';
-import { publicBaseUrl, temporalUiUrl, type Config } from './config';
-import { createLogger } from './logger';
-import { startSandbox, type Sandbox } from './sandbox';
-import { createApp, listen } from './server';
-import { objectName } from './download';
-import { appOptions, connectWorker, inProject, projectDir, sandboxOptions, startDefaults, untilSignalled, wavStore, workerOptions, workerTelemetry } from './services';
-import { obtainTemporalCli, startDevServer } from './temporal';
-import { parseWavHeader } from './wav';
-import { DEV_MACHINE_VERSIONING } from './versioning';
+import type { Client } from '@temporalio/client';
+import { conversionUiUrl, startConversion, watchConversion } from '../conversions';
+import { publicBaseUrl, temporalUiUrl, type Config } from '../config';
+import { createLogger } from '../lib';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { createApp, listen } from '../server';
+import { objectName } from '../download';
+import { appOptions, inProject, projectDir, sandboxOptions, startDefaults, untilSignalled, wavStore, workerOptions, workerTelemetry } from './services';
+import { obtainTemporalCli, startDevServer } from '../local-servers';
+import { connectWorker, temporalClient } from '../temporal';
+import { parseWavHeader } from '../wav';
+import { DEV_MACHINE_VERSIONING } from '../versioning';
 import { createWorker } from './worker';
 
 const say = (message: string) => console.log(`wavflow | ${message}`);
@@ -50,11 +51,11 @@ export async function runDev(config: Config): Promise<void> {
       say(`sandbox provider (no PROVIDER_API_KEY set) on ${sandbox.url}`);
     }
 
-    const connection = await connectWorker(config);
+    const connection = await connectWorker(config.temporal);
     cleanups.push(() => connection.close());
     // The API shares the worker's connection: its starts are eager, handing each conversion's
     // first workflow task straight to this worker instead of through the server's task queue.
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const client = temporalClient(config.temporal, connection);
     const uiUrl = temporalUiUrl(config);
     const app = await appOptions(config, client, logger, metrics);
     const server = await listen(createApp({ ...app, start: { ...app.start, eagerStart: true } }), config.PORT, config.HOST);

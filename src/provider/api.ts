@@ -2,7 +2,7 @@ import { ProviderError, type ProviderEndpoint } from './errors';
 import { describeIssues, envelopeSchema, parseRecord, submitDataSchema } from './schemas';
 import type { ProviderRecord, ProviderVariant, SubmitRequest, SubmitResult } from './types';
 
-export interface ProviderClientOptions {
+export interface ProviderApiOptions {
   baseUrl: string;
   apiKey: string;
   variant: ProviderVariant;
@@ -12,17 +12,18 @@ export interface ProviderClientOptions {
 
 /**
  * The provider's two endpoints. The body's `code` decides the outcome, then the HTTP status,
- * because providers put errors in HTTP 200 bodies and vice versa (contract 7.6).
+ * because the providers' body `code` may disagree with the HTTP status (an error answered with
+ * HTTP 200, or the reverse).
  */
-export class ProviderClient {
+export class ProviderApi {
   private readonly baseUrl: string;
 
-  constructor(private readonly options: ProviderClientOptions) {
+  constructor(private readonly options: ProviderApiOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
   async submit(request: SubmitRequest, signal?: AbortSignal): Promise<SubmitResult> {
-    // Contract 7.1: schemas require both ids while prose says either; send whatever we have.
+    // The providers' OpenAPI schemas require both ids while their prose accepts either: send whatever we have.
     const body: Record<string, string> = { callBackUrl: request.callBackUrl };
     if (request.taskId) body.taskId = request.taskId;
     if (request.audioId) body.audioId = request.audioId;
