@@ -190,6 +190,17 @@ export interface Child {
   exited: Promise<void>;
 }
 
+/** A started process as a Child: `exitCode` is set, and `exited` settles, when it ends. */
+export function childOf(proc: ChildProcess): Child {
+  const child: Child = {
+    process: proc,
+    pid: proc.pid ?? NaN,
+    exitCode: undefined,
+    exited: new Promise((resolvePromise) => proc.once('exit', (code, signal) => ((child.exitCode = code ?? signal ?? 'unknown'), resolvePromise()))),
+  };
+  return child;
+}
+
 /**
  * Forks a compiled bench script with `env`, its output into `logFile`, and waits for its first
  * message of type `ready` (returned), or fails with the end of its log if it exits first.
@@ -204,12 +215,7 @@ export async function forkChild<Ready extends { type: 'ready' }>(
   const log = openSync(logFile, 'a');
   const proc = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', log, log, 'ipc'], execArgv: [...process.execArgv, ...execArgv] });
   closeSync(log);
-  const child: Child = {
-    process: proc,
-    pid: proc.pid ?? NaN,
-    exitCode: undefined,
-    exited: new Promise((resolvePromise) => proc.once('exit', (code, signal) => ((child.exitCode = code ?? signal ?? 'unknown'), resolvePromise()))),
-  };
+  const child = childOf(proc);
   const ready = new Promise<Ready>((resolvePromise, reject) => {
     const onMessage = (message: { type?: string }) => {
       if (message.type !== 'ready') return;

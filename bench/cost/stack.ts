@@ -9,7 +9,7 @@ import { freePort, obtainTemporalCli, startDevServer, type DevServer } from '../
 import { scrape, type Sample } from '../../test/support/prometheus';
 import type { SandboxProcessConfig } from '../processes/sandbox';
 import { WAV_SECONDS } from '../pipeline/stack';
-import { Cleanup, cpuSeconds, forkChild, machineBusySeconds, projectDir, Rpc, say, sayLogTails, stopChild, tail, waitUntil, type Child } from '../support';
+import { childOf, Cleanup, cpuSeconds, forkChild, machineBusySeconds, projectDir, Rpc, say, sayLogTails, stopChild, tail, waitUntil, type Child } from '../support';
 
 /**
  * What `npm run bench:cost` runs: a Temporal dev server in memory whose own Prometheus metrics the
@@ -128,12 +128,7 @@ async function startCli(cli: string, command: string, env: Record<string, string
   const log = openSync(logFile, 'a');
   const proc = spawn(process.execPath, [cli, command], { env, stdio: ['ignore', log, log] });
   closeSync(log);
-  const child: Child = {
-    process: proc,
-    pid: proc.pid ?? NaN,
-    exitCode: undefined,
-    exited: new Promise((resolvePromise) => proc.once('exit', (code, signal) => ((child.exitCode = code ?? signal ?? 'unknown'), resolvePromise()))),
-  };
+  const child = childOf(proc);
   try {
     await waitUntil(`wavflow ${command} to start`, async () => (await readFile(logFile, 'utf8')).includes(readyText) || child.exitCode !== undefined, 60_000, { everyMs: 100 });
     if (child.exitCode !== undefined) throw new Error(`wavflow ${command} exited with ${child.exitCode}`);
