@@ -101,7 +101,8 @@ test('Worker Versioning: A\'s conversions finish on A while new ones run on B; a
     const afterRampOff = await harness.start(WAITS, 'ramp-off');
     expect(await firstCall(afterRampOff)).toBe('submitConversion');
     await deploymentCommand('B current', 'set-current-version', '--deployment-name', deploymentName, '--build-id', b.buildId, '--yes');
-    expect(await temporalCli('worker', 'deployment', 'describe', '--name', deploymentName)).toMatch(new RegExp(`CurrentVersionBuildID\\s+${b.buildId.replace('+', '\\+')}`));
+    const bCurrent = new RegExp(`CurrentVersionBuildID\\s+${b.buildId.replace('+', '\\+')}`);
+    await waitFor('the CLI to show B as current', async () => bCurrent.test(await temporalCli('worker', 'deployment', 'describe', '--name', deploymentName).catch(() => '')), 30_000, 250);
     const startedOnB = await harness.start(WAITS, 'on-b');
     expect(await firstCall(startedOnB)).toBe('announceBuild');
     for (const run of [ramped, startedOnB]) await (await run.call('announceBuild')).resolve(undefined);
@@ -213,7 +214,9 @@ describe('wavflow worker on a fresh deployment', () => {
     expect(await first('set')).toMatchObject({ deploymentName, buildId: firstBuild });
     const second = startWorker({ WORKER_DEPLOYMENT_NAME: deploymentName, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_BUILD_ID: 'next-build' });
     expect(await second('left-to-operator')).toMatchObject({ buildId: 'next-build' });
-    expect(await temporalCli('worker', 'deployment', 'describe', '--name', deploymentName)).toMatch(new RegExp(`CurrentVersionBuildID\\s+${firstBuild.replace('+', '\\+')}`));
+    // The CLI reads the deployment a moment after the worker set it ("Worker Deployment not found" first, once in CI).
+    const current = new RegExp(`CurrentVersionBuildID\\s+${firstBuild.replace('+', '\\+')}`);
+    await waitFor('the CLI to show the first build as current', async () => current.test(await temporalCli('worker', 'deployment', 'describe', '--name', deploymentName).catch(() => '')), 30_000, 250);
 
     const client = new Client({ connection: await Connection.connect({ address }) });
     try {
