@@ -92,117 +92,125 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       throw new CancelledFailure(`download stopped after ${received} bytes; the partial file is kept`, [progress()]);
     };
 
-    await ensureFreeSpace((saved?.total ?? 0) - offset);
-
-    let response;
-    try {
-      response = await safeGet(url, {
-        headers: offset > 0 && validator ? { range: `bytes=${offset}-`, 'if-range': validator } : {},
-        policy: deps.addressPolicy,
-        connectTimeoutMs: deps.connectTimeoutMs,
-        idleTimeoutMs: deps.idleTimeoutMs,
-        signal,
-      });
-    } catch (err) {
-      if (signal.aborted) return stop();
-      if (err instanceof ForbiddenAddressError) {
-        await partial.discard();
-        throw activityFailure(FailureType.ForbiddenDownloadAddress, err.message);
-      }
-      if (err instanceof NotHttpResponseError) {
-        await partial.discard();
-        throw activityFailure(FailureType.NotHttpResponse, err.message);
-      }
-      await partial.close();
-      throw activityFailure(FailureType.DownloadFailed, `request failed: ${errorMessage(err)}`);
-    }
-    const { status, headers, body } = response;
-    /** Stops reading and fails; the partial file is kept for the next attempt to resume, or discarded. */
-    const give = async (type: FailureType, message: string, { partial: keep }: { partial: 'keep' | 'discard' }) => {
-      body.destroy();
-      await (keep === 'keep' ? partial.close() : partial.discard());
-      return activityFailure(type, message);
-    };
-
-    // The URL is no longer good (the failure table says which statuses): the workflow can ask for a fresh one.
-    const expired = fileHostFailure(status);
-    if (expired) throw await give(expired, `file host answered ${status}`, { partial: 'discard' });
-    if (status === 416) throw await give(FailureType.DownloadFailed, 'range not satisfiable; starting over', { partial: 'discard' });
-    if (status !== 200 && status !== 206) throw await give(FailureType.DownloadFailed, `file host answered ${status}`, { partial: 'keep' });
-
-    let total: number | undefined;
-    if (status === 206) {
-      const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(headers['content-range'] ?? '');
-      const [start, end, size] = range ? [Number(range[1]), Number(range[2]), Number(range[3])] : [NaN, NaN, NaN];
-      if (start !== offset || end !== size - 1) {
-        throw await give(FailureType.DownloadFailed, `Content-Range "${headers['content-range'] ?? ''}" does not continue at ${offset}`, { partial: 'discard' });
-      }
-      total = size;
-      metrics.downloadsResumed.inc();
-    } else {
-      // 200: the server ignored the range or the file changed (If-Range failed): start over.
-      if (offset > 0) await partial.restart();
-      offset = 0;
-      received = 0;
-      const length = Number(headers['content-length'] ?? NaN);
-      total = Number.isFinite(length) ? length : undefined;
-    }
-    if (total !== undefined && total > deps.maxBytes) {
-      throw await give(FailureType.DownloadTooLarge, `${total} bytes is more than the ${deps.maxBytes} allowed`, { partial: 'discard' });
-    }
-    Object.assign(fetchedUnder, { total, etag: headers.etag, lastModified: headers['last-modified'] });
-    try {
-      await ensureFreeSpace((total ?? 0) - offset);
-      // Before the first byte: a retry that finds no heartbeat resumes from this record.
-      await partial.keepNote(fetchedUnder);
-    } catch (err) {
-      body.destroy();
-      await partial.close();
-      if (err instanceof ApplicationFailure) throw err;
-      throw activityFailure(FailureType.DownloadFailed, `storing the file failed: ${errorMessage(err)}`);
-    }
-
-    // Heartbeats carry progress (for people, and for a retry) and are how a cancellation reaches
-    // a download, stalled or not. Each one that reaches Temporal is a billable action, so they
-    // come a third of the heartbeat timeout apart: a cancellation arrives within that, and a
-    // download shorter than that sends none (the resume record covers a worker killed before).
+    // An attempt stopped between the file's last byte and its commit left all of it: asking for
+    // the rest would be a range past the end (416). Verify and commit what the store holds.
+    const holdsWhole = offset > 0 && validator !== undefined && offset === saved?.total;
+    /** Heartbeats sent by this attempt. */
     let beats = 0;
-    const beat = () => {
-      beats++;
-      ctx.heartbeat(progress());
-    };
-    const beating = setInterval(beat, deps.heartbeatEveryMs ?? heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
-    const checkingDisk = setInterval(() => {
-      void store.freeBytes().then((free) => {
-        if (free !== undefined && free < deps.minFreeBytes) body.destroy(new StorageFull(free));
-      }, () => undefined); // a failed check is only a missed check
-    }, DISK_CHECK_EVERY_MS);
-    try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        if (received + chunk.length > deps.maxBytes) throw new TooLarge(`more than the ${deps.maxBytes} bytes allowed`);
-        received += chunk.length;
-        await partial.write(chunk);
-      }
-    } catch (err) {
-      body.destroy();
-      if (signal.aborted) return stop();
-      if (err instanceof TooLarge) throw await give(FailureType.DownloadTooLarge, err.message, { partial: 'discard' });
-      if (err instanceof WavFormatError) throw await notAWav(partial, err);
-      await partial.close();
-      if (err instanceof StorageFull) throw activityFailure(FailureType.InsufficientStorage, err.message);
-      // The store keeps what it holds for sure (and its record says so): the next attempt resumes from there.
-      throw activityFailure(FailureType.DownloadFailed, `interrupted after ${received} bytes: ${errorMessage(err)}`);
-    } finally {
-      clearInterval(beating);
-      clearInterval(checkingDisk);
-      // What came over the network this attempt.
-      metrics.downloadBytes.inc(received - offset);
-    }
+    /** Fetches what the store does not hold yet, checking it against the size the host announced. */
+    const fetchRest = async (): Promise<void> => {
+      await ensureFreeSpace((saved?.total ?? 0) - offset);
 
-    if (total !== undefined && received !== total) {
-      // Short: the next attempt resumes. Long: the file is not what was announced.
-      throw await give(FailureType.TruncatedDownload, `received ${received} of ${total} bytes`, { partial: received > total ? 'discard' : 'keep' });
-    }
+      let response;
+      try {
+        response = await safeGet(url, {
+          headers: offset > 0 && validator ? { range: `bytes=${offset}-`, 'if-range': validator } : {},
+          policy: deps.addressPolicy,
+          connectTimeoutMs: deps.connectTimeoutMs,
+          idleTimeoutMs: deps.idleTimeoutMs,
+          signal,
+        });
+      } catch (err) {
+        if (signal.aborted) return stop();
+        if (err instanceof ForbiddenAddressError) {
+          await partial.discard();
+          throw activityFailure(FailureType.ForbiddenDownloadAddress, err.message);
+        }
+        if (err instanceof NotHttpResponseError) {
+          await partial.discard();
+          throw activityFailure(FailureType.NotHttpResponse, err.message);
+        }
+        await partial.close();
+        throw activityFailure(FailureType.DownloadFailed, `request failed: ${errorMessage(err)}`);
+      }
+      const { status, headers, body } = response;
+      /** Stops reading and fails; the partial file is kept for the next attempt to resume, or discarded. */
+      const give = async (type: FailureType, message: string, { partial: keep }: { partial: 'keep' | 'discard' }) => {
+        body.destroy();
+        await (keep === 'keep' ? partial.close() : partial.discard());
+        return activityFailure(type, message);
+      };
+
+      // The URL is no longer good (the failure table says which statuses): the workflow can ask for a fresh one.
+      const expired = fileHostFailure(status);
+      if (expired) throw await give(expired, `file host answered ${status}`, { partial: 'discard' });
+      if (status === 416) throw await give(FailureType.DownloadFailed, 'range not satisfiable; starting over', { partial: 'discard' });
+      if (status !== 200 && status !== 206) throw await give(FailureType.DownloadFailed, `file host answered ${status}`, { partial: 'keep' });
+
+      let total: number | undefined;
+      if (status === 206) {
+        const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(headers['content-range'] ?? '');
+        const [start, end, size] = range ? [Number(range[1]), Number(range[2]), Number(range[3])] : [NaN, NaN, NaN];
+        if (start !== offset || end !== size - 1) {
+          throw await give(FailureType.DownloadFailed, `Content-Range "${headers['content-range'] ?? ''}" does not continue at ${offset}`, { partial: 'discard' });
+        }
+        total = size;
+        metrics.downloadsResumed.inc();
+      } else {
+        // 200: the server ignored the range or the file changed (If-Range failed): start over.
+        if (offset > 0) await partial.restart();
+        offset = 0;
+        received = 0;
+        const length = Number(headers['content-length'] ?? NaN);
+        total = Number.isFinite(length) ? length : undefined;
+      }
+      if (total !== undefined && total > deps.maxBytes) {
+        throw await give(FailureType.DownloadTooLarge, `${total} bytes is more than the ${deps.maxBytes} allowed`, { partial: 'discard' });
+      }
+      Object.assign(fetchedUnder, { total, etag: headers.etag, lastModified: headers['last-modified'] });
+      try {
+        await ensureFreeSpace((total ?? 0) - offset);
+        // Before the first byte: a retry that finds no heartbeat resumes from this record.
+        await partial.keepNote(fetchedUnder);
+      } catch (err) {
+        body.destroy();
+        await partial.close();
+        if (err instanceof ApplicationFailure) throw err;
+        throw activityFailure(FailureType.DownloadFailed, `storing the file failed: ${errorMessage(err)}`);
+      }
+
+      // Heartbeats carry progress (for people, and for a retry) and are how a cancellation reaches
+      // a download, stalled or not. Each one that reaches Temporal is a billable action, so they
+      // come a third of the heartbeat timeout apart: a cancellation arrives within that, and a
+      // download shorter than that sends none (the resume record covers a worker killed before).
+      const beat = () => {
+        beats++;
+        ctx.heartbeat(progress());
+      };
+      const beating = setInterval(beat, deps.heartbeatEveryMs ?? heartbeatEveryMs(ctx.info.heartbeatTimeoutMs));
+      const checkingDisk = setInterval(() => {
+        void store.freeBytes().then((free) => {
+          if (free !== undefined && free < deps.minFreeBytes) body.destroy(new StorageFull(free));
+        }, () => undefined); // a failed check is only a missed check
+      }, DISK_CHECK_EVERY_MS);
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          if (received + chunk.length > deps.maxBytes) throw new TooLarge(`more than the ${deps.maxBytes} bytes allowed`);
+          received += chunk.length;
+          await partial.write(chunk);
+        }
+      } catch (err) {
+        body.destroy();
+        if (signal.aborted) return stop();
+        if (err instanceof TooLarge) throw await give(FailureType.DownloadTooLarge, err.message, { partial: 'discard' });
+        if (err instanceof WavFormatError) throw await notAWav(partial, err);
+        await partial.close();
+        if (err instanceof StorageFull) throw activityFailure(FailureType.InsufficientStorage, err.message);
+        // The store keeps what it holds for sure (and its record says so): the next attempt resumes from there.
+        throw activityFailure(FailureType.DownloadFailed, `interrupted after ${received} bytes: ${errorMessage(err)}`);
+      } finally {
+        clearInterval(beating);
+        clearInterval(checkingDisk);
+        // What came over the network this attempt.
+        metrics.downloadBytes.inc(received - offset);
+      }
+      if (total !== undefined && received !== total) {
+        // Short: the next attempt resumes. Long: the file is not what was announced.
+        throw await give(FailureType.TruncatedDownload, `received ${received} of ${total} bytes`, { partial: received > total ? 'discard' : 'keep' });
+      }
+    };
+    if (!holdsWhole) await fetchRest();
+
     let file;
     let wav;
     try {

@@ -6,7 +6,7 @@ import { ActivityCancellationDetails, CancelledFailure } from '@temporalio/commo
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DownloadInput, DownloadResult } from '../../src/activities';
 import { createDiscardPartialWav, createDownloadWav } from '../../src/activities/download';
-import { FileStore, objectName, S3Store, type WavStore } from '../../src/download';
+import { FileStore, objectName, S3Store, type PartialWrite, type WavStore } from '../../src/download';
 import { Metrics } from '../../src/metrics';
 import { ProviderApi } from '../../src/provider';
 import { startSandbox, type Sandbox, type Scenario } from '../../src/sandbox';
@@ -103,6 +103,35 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
     expect(result.sha256).toBe(task().file?.sha256);
     expect(result.resumedFrom).toBeGreaterThan(0);
     expect(task().bytesServed).toBeLessThanOrEqual(1.1 * (task().file?.bytes ?? 0));
+    expect(await kept(conversionId)).toEqual([]);
+  });
+
+  test('a retry after an attempt that stored the whole file but died before its commit fetches nothing more and commits it', async () => {
+    const { conversionId, url, task } = await fileFor('whole', TWELVE_MB);
+    // The first attempt's commit never happens, as when its worker is killed right before it.
+    const diesBeforeCommit: WavStore = new Proxy(store, {
+      get: (target, key) =>
+        key === 'resume'
+          ? async (...args: Parameters<WavStore['resume']>) => {
+              const partial = await target.resume(...args);
+              return new Proxy(partial, {
+                get: (inner, name) => (name === 'commit' ? () => Promise.reject(new Error('worker killed')) : bound(inner, name as keyof PartialWrite)),
+              });
+            }
+          : bound(target, key as keyof WavStore),
+    });
+    const deps = { store: diesBeforeCommit, addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host] }, maxBytes: 1024 ** 3, minFreeBytes: 0, connectTimeoutMs: 5_000, idleTimeoutMs: 5_000 };
+    await expect(new MockActivityEnvironment({ attempt: 1 }).run(createDownloadWav(deps, new Metrics()), { conversionId, url })).rejects.toMatchObject({ type: 'DownloadFailed' });
+    const fileBytes = task().file?.bytes ?? 0;
+    expect(task().bytesServed).toBe(fileBytes);
+
+    const result: DownloadResult = await new MockActivityEnvironment({ attempt: 2, heartbeatDetails: undefined }).run(downloadWav(), { conversionId, url });
+
+    expect(result.sha256).toBe(task().file?.sha256);
+    // A directory holds every byte; a bucket holds the whole 8 MiB parts (the last one went unsent).
+    expect(result.resumedFrom).toBe(storeKind === 'file' ? fileBytes : Math.floor(fileBytes / (8 * MiB)) * 8 * MiB);
+    // The retry asked the file host only for what the store did not hold: nothing, in a directory.
+    expect(task().bytesServed).toBe(fileBytes + (fileBytes - result.resumedFrom));
     expect(await kept(conversionId)).toEqual([]);
   });
 
@@ -216,3 +245,9 @@ describe('heartbeats', () => {
     expect(progress.map((h) => h.bytes)).toEqual([...progress.map((h) => h.bytes)].sort((a, b) => a - b));
   });
 });
+
+/** `target[key]`, with a method bound to `target` (the proxies above pass every call through). */
+function bound<T extends object>(target: T, key: keyof T): unknown {
+  const value = target[key];
+  return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+}
