@@ -2,13 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createDownloadWav } from '../../src/activities/download';
 import { FileStore, type WavStore } from '../../src/download';
-import { Metrics } from '../../src/metrics';
 import { ProviderApi } from '../../src/provider';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import type { DownloadResult } from '../../src/activities';
 import { testS3Store } from '../support/s3';
+import { sandboxDownloadWav } from '../support/sandbox-download';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -53,14 +52,7 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
     const provider = new ProviderApi({ baseUrl: sandbox.url, apiKey: 'k', variant: 'sunoapi', timeoutMs: 5_000 });
     const { taskId } = await provider.submit({ audioId, callBackUrl: 'http://127.0.0.1:9/never' });
     const url = await waitFor('the file', async () => (await provider.recordInfo(taskId)).audioWavUrl);
-    const downloadWav = createDownloadWav({
-      store,
-      addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host] },
-      maxBytes: 1024 ** 3,
-      minFreeBytes: 0,
-      connectTimeoutMs: 5_000,
-      idleTimeoutMs: 5_000,
-    }, new Metrics());
+    const downloadWav = sandboxDownloadWav(store, sandbox);
     const env = new MockActivityEnvironment({ attempt: 1, ...(heartbeatTimeoutMs ? { heartbeatTimeoutMs } : {}) });
     const heartbeats: Array<{ committed?: unknown }> = [];
     env.on('heartbeat', (details: { committed?: unknown }) => heartbeats.push(details));

@@ -5,12 +5,12 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { ActivityCancellationDetails, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DownloadInput, DownloadResult } from '../../src/activities';
-import { createDiscardPartialWav, createDownloadWav } from '../../src/activities/download';
+import { createDiscardPartialWav } from '../../src/activities/download';
 import { FileStore, objectName, S3Store, type PartialWrite, type WavStore } from '../../src/download';
-import { Metrics } from '../../src/metrics';
 import { ProviderApi } from '../../src/provider';
 import { startSandbox, type Sandbox, type Scenario } from '../../src/sandbox';
 import { objectsUnder, testS3Store, uploadsUnder } from '../support/s3';
+import { sandboxDownloadWav } from '../support/sandbox-download';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -44,18 +44,7 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
     store = storeKind === 's3' ? testS3Store() : new FileStore(dir);
   });
 
-  const downloadWav = () =>
-    createDownloadWav(
-      {
-        store,
-        addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host] },
-        maxBytes: 1024 ** 3,
-        minFreeBytes: 0,
-        connectTimeoutMs: 5_000,
-        idleTimeoutMs: 5_000,
-      },
-      new Metrics(),
-    );
+  const downloadWav = (into: WavStore = store) => sandboxDownloadWav(into, sandbox);
 
   /** A finished provider task for a fresh track with `scenario`, and its file URL. */
   async function fileFor(label: string, scenario: Scenario) {
@@ -120,8 +109,7 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
             }
           : bound(target, key as keyof WavStore),
     });
-    const deps = { store: diesBeforeCommit, addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host] }, maxBytes: 1024 ** 3, minFreeBytes: 0, connectTimeoutMs: 5_000, idleTimeoutMs: 5_000 };
-    await expect(new MockActivityEnvironment({ attempt: 1 }).run(createDownloadWav(deps, new Metrics()), { conversionId, url })).rejects.toMatchObject({ type: 'DownloadFailed' });
+    await expect(new MockActivityEnvironment({ attempt: 1 }).run(downloadWav(diesBeforeCommit), { conversionId, url })).rejects.toMatchObject({ type: 'DownloadFailed' });
     const fileBytes = task().file?.bytes ?? 0;
     expect(task().bytesServed).toBe(fileBytes);
 
@@ -201,12 +189,7 @@ describe.each(['file', 's3'] as const)('into the %s store', (storeKind) => {
 });
 
 describe('heartbeats', () => {
-  const store = () => new FileStore(dir);
-  const downloadWav = () =>
-    createDownloadWav(
-      { store: store(), addressPolicy: { allowPrivate: false, allowedHosts: [new URL(sandbox.url).host] }, maxBytes: 1024 ** 3, minFreeBytes: 0, connectTimeoutMs: 5_000, idleTimeoutMs: 5_000 },
-      new Metrics(),
-    );
+  const downloadWav = () => sandboxDownloadWav(new FileStore(dir), sandbox);
   async function fileFor(label: string, scenario: Scenario) {
     const conversionId = `beats-${label}-${Date.now().toString(36)}`;
     sandbox.setScenario(conversionId, scenario);
