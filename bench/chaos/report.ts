@@ -120,7 +120,10 @@ export function printReport(run: ChaosRun, f: ChaosFigures, out: (line: string) 
   const problems = run.checks.filter((c) => c.verdict !== 'succeeded' && c.verdict !== 'failed-as-expected');
   for (const c of problems.slice(0, 20)) out(`  ${c.verdict}: ${c.conversionId} (${c.plan.callback}, ${c.plan.download}) ${c.detail ?? ''}`);
   for (const c of run.checks.filter((x) => x.downloadedTwice).slice(0, 20)) out(`  duplicate download: ${c.conversionId} sent ${c.bytesServed} bytes of a ${c.fileBytes} byte file`);
-  for (const c of run.checks.filter((x) => x.resumeFailed).slice(0, 20)) out(`  failed resume: ${c.conversionId} (${c.plan.download}) sent ${c.bytesServed} bytes of a ${c.fileBytes} byte file (${(c.bytesServed / c.fileBytes).toFixed(2)}x)`);
+  for (const c of run.checks.filter((x) => x.resumeFailed).slice(0, 20)) {
+    const said = c.resume ? `: attempt ${c.resume.attempt} resumed from ${c.resume.resumedFrom}, discarded ${c.resume.discardedBytes ?? '?'}, the attempt before had stored ${c.resume.storedBefore ?? '?'}` : '';
+    out(`  failed resume: ${c.conversionId} (${c.plan.download}) sent ${c.bytesServed} bytes of a ${c.fileBytes} byte file (${(c.bytesServed / c.fileBytes).toFixed(2)}x)${said}`);
+  }
   for (const a of run.forger.accepted.slice(0, 20)) out(`  forged accepted: ${a.kind} → ${a.conversionId} answered ${a.status}`);
   for (const c of run.checks.filter((x) => x.foreignSignals > 0).slice(0, 20)) out(`  forged signal reached ${c.conversionId} (${c.foreignSignals})`);
   for (const crash of run.crashes) out(`  crash: ${crash}`);

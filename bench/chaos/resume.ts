@@ -9,7 +9,7 @@ import type { temporal } from '@temporalio/proto';
  * not stored yet are lost with it, and on a busy machine that is one throttled chunk, 10 % to 40 %
  * of a small file, although the next attempt resumed exactly where the last one stopped. So the
  * download's own account decides: the attempt that produced the file says where it started
- * (`resumedFrom`), and its history says what the attempt before it had stored (its failure,
+ * (`resumedFrom`) and what stored bytes it threw away (`discardedBytes`), and its history says what the attempt before it had stored (its failure,
  * "interrupted after N bytes", or the bytes of its last recorded heartbeat).
  */
 export interface ResumeEvidence {
@@ -21,6 +21,11 @@ export interface ResumeEvidence {
   /** Bytes the attempt before it had stored, when its history says; undefined when it does not. */
   storedBefore: number | undefined;
   /**
+   * What the attempt that produced the file threw away of what the store held when it began (its
+   * result's `discardedBytes`): undefined without a result, or from a release before it was said.
+   */
+  discardedBytes?: number | undefined;
+  /**
    * What the store may fetch again and still count as one resume (the chaos store's
    * `resumeSlackBytes`): 0 for a directory; one part for a bucket, which after a SIGKILL resumes at
    * its last whole part, so a file smaller than a part starts again from 0 by design.
@@ -31,7 +36,7 @@ export interface ResumeEvidence {
 /** Bytes served beyond this share of the file, with nothing to show a resume, mean a start-over. */
 export const RESUME_FAILED_SHARE = 1.1;
 
-export function startedOver({ fileBytes, bytesServed, resumedFrom, storedBefore, slackBytes = 0 }: ResumeEvidence): boolean {
+export function startedOver({ fileBytes, bytesServed, resumedFrom, storedBefore, discardedBytes, slackBytes = 0 }: ResumeEvidence): boolean {
   // Twice over is a duplicate download, counted on its own.
   if (fileBytes === 0 || bytesServed < RESUME_FAILED_SHARE * fileBytes || bytesServed >= 2 * fileBytes) return false;
   if (bytesServed - fileBytes <= slackBytes) return false;
@@ -39,7 +44,11 @@ export function startedOver({ fileBytes, bytesServed, resumedFrom, storedBefore,
   if (resumedFrom === undefined) return true;
   // It resumed: what was served beyond the file was lost in transit, not thrown away.
   if (resumedFrom > 0) return false;
-  // It started from 0: right when the attempt before had stored nothing, a start-over otherwise
+  // It started from 0. Its own account says whether it threw stored bytes away. Finding none is
+  // right after a worker killed before anything reached the store (what it had read, or held in
+  // its write buffer, was lost in transit), unless the history says an attempt had stored bytes.
+  if (discardedBytes !== undefined) return discardedBytes > 0 || (storedBefore ?? 0) > 0;
+  // Without that account: right when the attempt before had stored nothing, a start-over otherwise
   // (also when nothing says what it had stored: a timed-out attempt whose heartbeats never arrived).
   return storedBefore !== 0;
 }

@@ -39,6 +39,8 @@ export interface ConversionCheck {
    * the file again from the start.
    */
   resumeFailed: boolean;
+  /** The download's own account, for the report's line on a failed resume. */
+  resume?: { resumedFrom: number; discardedBytes: number | undefined; storedBefore: number | undefined; attempt: number };
   /** providerCallback signals in the history that are not the provider's own callback for this task. */
   foreignSignals: number;
   /** Per activity type, 1 when its last attempt followed a timed-out one: work a killed worker or an outage interrupted. */
@@ -92,14 +94,15 @@ export async function checkConversion(client: Client, sandbox: Sandbox, store: P
     return { ...check, ...extra, verdict: 'lost', detail: `ended ${workflowStatus} ${type ?? ''}`.trim(), ...(type ? { failureType: type } : {}) };
   }
   // With a result, the download's own account of where each attempt started decides (bench/chaos/resume.ts).
-  check.resumeFailed = startedOver({ fileBytes: base.fileBytes, bytesServed: base.bytesServed, resumedFrom: result.resumedFrom, storedBefore: storedBeforeLastAttempt(events), slackBytes: store.resumeSlackBytes });
+  const resume = { resumedFrom: result.resumedFrom, discardedBytes: result.discardedBytes, storedBefore: storedBeforeLastAttempt(events), attempt: result.attempt };
+  const completed = { ...check, ...extra, resume, resumeFailed: startedOver({ fileBytes: base.fileBytes, bytesServed: base.bytesServed, ...resume, slackBytes: store.resumeSlackBytes }) };
   const served = task?.file?.sha256;
   const onDisk = await store.sha256Of(plan.conversionId);
-  if (onDisk === undefined) return { ...check, ...extra, verdict: 'lost', detail: 'completed, but no file in the store' };
+  if (onDisk === undefined) return { ...completed, verdict: 'lost', detail: 'completed, but no file in the store' };
   if (onDisk !== served || result.sha256 !== served) {
-    return { ...check, ...extra, verdict: 'corrupt', detail: `file ${onDisk}, result ${result.sha256}, served ${served ?? 'nothing'}` };
+    return { ...completed, verdict: 'corrupt', detail: `file ${onDisk}, result ${result.sha256}, served ${served ?? 'nothing'}` };
   }
-  return { ...check, ...extra, verdict: 'succeeded' };
+  return { ...completed, verdict: 'succeeded' };
 }
 
 /**

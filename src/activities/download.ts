@@ -61,7 +61,7 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       if (done) {
         // A resume record the commit left behind (a crash in between) goes with it.
         await store.discardPartial(name);
-        return { ...done, attempt: ctx.info.attempt };
+        return { ...done, attempt: ctx.info.attempt, discardedBytes: 0 };
       }
     }
 
@@ -71,7 +71,12 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
     const partial = await store.resume(name, saved?.store);
     // Resume only with a validator: If-Range then guarantees the same file.
     const validator = saved?.etag ?? saved?.lastModified;
-    if (partial.offset > 0 && !validator) await partial.restart();
+    /** What this attempt threw away of what earlier ones had stored: a start-over, said in the result. */
+    let discarded = 0;
+    if (partial.offset > 0 && !validator) {
+      discarded = partial.offset;
+      await partial.restart();
+    }
     let offset = partial.offset;
     let received = offset;
     /** What the store holds and how it was fetched: heartbeats, the cancellation's details. */
@@ -148,7 +153,10 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
         metrics.downloadsResumed.inc();
       } else {
         // 200: the server ignored the range or the file changed (If-Range failed): start over.
-        if (offset > 0) await partial.restart();
+        if (offset > 0) {
+          discarded += offset;
+          await partial.restart();
+        }
         offset = 0;
         received = 0;
         const length = Number(headers['content-length'] ?? NaN);
@@ -233,8 +241,8 @@ export function createDownloadWav(deps: DownloadDeps, metrics: Metrics) {
       await partial.close();
       throw activityFailure(FailureType.DownloadFailed, `committing the file failed: ${errorMessage(err)}`);
     }
-    ctx.log.info('wav downloaded', { location, bytes, resumedFrom: offset });
-    return { ...describeFile(location, bytes, sha256, wav), attempt: ctx.info.attempt, resumedFrom: offset };
+    ctx.log.info('wav downloaded', { location, bytes, resumedFrom: offset, discardedBytes: discarded });
+    return { ...describeFile(location, bytes, sha256, wav), attempt: ctx.info.attempt, resumedFrom: offset, discardedBytes: discarded };
   }
 
   /** Throws InsufficientStorage (retried later) unless `needed` bytes fit with the margin left over. */

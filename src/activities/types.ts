@@ -54,4 +54,10 @@ export interface DownloadResult {
   attempt: number;
   /** Bytes kept from earlier attempts (0 when the last attempt fetched everything). */
   resumedFrom: number;
+  /**
+   * Bytes earlier attempts had stored that this attempt threw away and fetched again: they had no
+   * validator, or the host sent the whole file instead of the rest (it changed). 0 when it resumed,
+   * or found nothing stored (absent in results recorded before it was added).
+   */
+  discardedBytes?: number;
 }

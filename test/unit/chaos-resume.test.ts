@@ -20,6 +20,18 @@ test('a start from 0 after an attempt that had stored nothing is right', () => {
   expect(startedOver({ fileBytes: 147_160, bytesServed: 191_308, resumedFrom: 0, storedBefore: 0 })).toBe(false);
 });
 
+test("a start from 0 whose own account says the store held nothing is right, even when the history cannot say (a worker killed before its first byte reached the store)", () => {
+  // 134,552 bytes were in transit, in the socket and the write buffer, when the worker was killed.
+  expect(startedOver({ fileBytes: 260_412, bytesServed: 394_964, resumedFrom: 0, storedBefore: undefined, discardedBytes: 0 })).toBe(false);
+});
+
+test('a start from 0 that threw stored bytes away is a start-over, whatever the history says', () => {
+  expect(startedOver({ fileBytes: 260_412, bytesServed: 394_964, resumedFrom: 0, storedBefore: undefined, discardedBytes: 120_000 })).toBe(true);
+  expect(startedOver({ fileBytes: 260_412, bytesServed: 394_964, resumedFrom: 0, storedBefore: 0, discardedBytes: 120_000 })).toBe(true);
+  // Nothing held at its start although an attempt had stored bytes: something between threw them away.
+  expect(startedOver({ fileBytes: 260_412, bytesServed: 394_964, resumedFrom: 0, storedBefore: 120_000, discardedBytes: 0 })).toBe(true);
+});
+
 test('one download, or one twice over (counted as a duplicate instead), is not a start-over', () => {
   expect(startedOver({ fileBytes: 100_000, bytesServed: 100_000, resumedFrom: 0, storedBefore: undefined })).toBe(false);
   expect(startedOver({ fileBytes: 100_000, bytesServed: 200_000, resumedFrom: 0, storedBefore: 50_000 })).toBe(false);
