@@ -8,6 +8,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   roots: ['<rootDir>/src', '<rootDir>/test/unit'],
   testMatch: [
-    '<rootDir>/test/unit/{failures,provider-failure,activity-errors,provider-errors,provider-schemas,signature,answers,conversion-state,conversion-input,signals,phase-query}.test.ts',
+    '<rootDir>/test/unit/{failures,provider-failure,activity-errors,provider-errors,provider-schemas,signature,answers,conversion-state,conversion-input,workflow-checks,signals,phase-query}.test.ts',
   ],
 };

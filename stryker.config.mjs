@@ -24,6 +24,8 @@ export default {
     'src/workflows/input.ts',
     'src/workflows/signals.ts',
     'src/workflows/carried-status.ts',
+    'src/workflows/json-checks.ts',
+    'src/workflows/callback-body.ts',
     'src/workflows/phase-query.ts',
   ],
   testRunner: 'jest',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { parseStoreUrl } from '../download/store-url';
 import { resolveTemporalConnection, TemporalConfigError, type TemporalConnectionConfig } from '../temporal/connection';
-import { DEADLINE_MS, POLL_INTERVAL_MS, secondsWithin } from '../workflows/input';
+import { secondsWithin } from '../conversions/input-schema';
+import { DEADLINE_MS, POLL_INTERVAL_MS } from '../workflows/input';
 import { PROVIDER_BACKOFF } from '../workflows/messages';
 
 /**

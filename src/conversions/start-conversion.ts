@@ -2,7 +2,8 @@ import { Client, isGrpcDeadlineError, isGrpcServiceError, ServiceError, Workflow
 import { z } from 'zod';
 import { mapWithConcurrency } from '../lib';
 import { describeIssues } from '../provider';
-import { conversionInputSchema, DEADLINE_MS, POLL_INTERVAL_MS, secondsWithin, sourceId } from '../workflows/input';
+import { DEADLINE_MS, POLL_INTERVAL_MS } from '../workflows/input';
+import { conversionInputSchema, secondsWithin, sourceId } from './input-schema';
 import { convertToWav, AudioIdAttribute, PhaseAttribute, type ConversionInput } from '../workflows';
 
 /**

@@ -5,7 +5,8 @@ import type { ProviderCallback, ProviderRecord } from './types';
  * Wire schemas for the provider's payloads. They accept every variant the providers document
  * (field names in snake_case or camelCase, the URL at the top or under `response`, codes as numbers
  * or digit strings, dates with or without a zone) and normalize to the types in ./types.
- * Workflow code reads callbacks with them: pure zod, no I/O.
+ * The workflow reads callback signals by the same rules without zod (src/workflows/callback-body.ts),
+ * held to `callbackSchema` by a property test.
  */
 
 const code = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);

@@ -1,19 +1,16 @@
-import { z } from 'zod';
+import { boolean, integer, isRecord, object, optional, runCheck, text, unknownValue, type Check } from './json-checks';
 import type { ConversionInput } from './messages';
 
 /**
- * What a conversion accepts, checked where it enters: the HTTP API builds its request schema
- * from these fields (src/conversions/start-conversion.ts), and the workflow checks its input with `conversionInputSchema`,
- * because anyone who can start a workflow (the Temporal CLI, another SDK, the UI) skips the API.
- * Workflow code: zod only, no I/O.
+ * What a conversion accepts, checked where it enters. The workflow checks its input here, because
+ * anyone who can start a workflow (the Temporal CLI, another SDK, the UI) skips the API; the HTTP
+ * API checks its requests with zod (src/conversions/input-schema.ts), built from the same bounds,
+ * and a property test holds the two to the same verdict (test/unit/workflow-checks.test.ts).
+ * Workflow code: no zod (./json-checks says why), no I/O.
  */
 
 /** The provider's source ids, and conversion ids: one path segment, printable. */
-export const sourceId = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+export const SOURCE_ID = { min: 1, max: 200, regex: /^[A-Za-z0-9._:-]+$/, message: 'letters, digits and . _ : - only' } as const;
 
 /**
  * The poll interval's floor. The provider documents 20 requests per 10 s per account, shared by
@@ -26,38 +23,40 @@ export const POLL_INTERVAL_MS = { min: 5_000, max: 60 * 60_000 } as const;
 export const DEADLINE_MS = { min: 1_000, max: 7 * 24 * 60 * 60_000 } as const;
 /** Below this a run would continue as new before it polled once; above, Temporal warns (10,240). */
 export const HISTORY_EVENT_LIMIT = { min: 20, max: 10_000 } as const;
+export const DOWNLOAD_HEARTBEAT_TIMEOUT_MS = { min: 1_000, max: 60 * 60_000 } as const;
+export const PROVIDER_CALL_TIMEOUT_MS = { min: 1_000, max: 10 * 60_000 } as const;
+export const STARTED_BY_MAX_CHARS = 100;
+export const SOURCE_REQUIRED = 'audioId or taskId is required';
 
-const milliseconds = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
+const sourceId = text({ min: SOURCE_ID.min, max: SOURCE_ID.max, pattern: SOURCE_ID });
 
-/** The same bounds for callers that speak seconds: rounded to ms, a value in bounds stays in bounds. */
-export const secondsWithin = ({ min, max }: { min: number; max: number }) => z.number().min(min / 1000).max(max / 1000);
+const inputFields = object({
+  taskId: optional(sourceId),
+  audioId: optional(sourceId),
+  pollIntervalMs: optional(integer(POLL_INTERVAL_MS)),
+  deadlineMs: optional(integer(DEADLINE_MS)),
+  confirmCallbacks: optional(boolean),
+  historyEventLimit: optional(integer(HISTORY_EVENT_LIMIT)),
+  downloadHeartbeatTimeoutMs: optional(integer(DOWNLOAD_HEARTBEAT_TIMEOUT_MS)),
+  providerCallTimeoutMs: optional(integer(PROVIDER_CALL_TIMEOUT_MS)),
+  startedBy: optional(text({ max: STARTED_BY_MAX_CHARS })),
+  // Checked apart (carried-status.ts), and only on a continue-as-new.
+  carried: unknownValue,
+  carriedDownload: unknownValue,
+});
 
-export const conversionInputSchema = z
-  .object({
-    taskId: sourceId.optional(),
-    audioId: sourceId.optional(),
-    pollIntervalMs: milliseconds(POLL_INTERVAL_MS).optional(),
-    deadlineMs: milliseconds(DEADLINE_MS).optional(),
-    confirmCallbacks: z.boolean().optional(),
-    historyEventLimit: z.number().int().min(HISTORY_EVENT_LIMIT.min).max(HISTORY_EVENT_LIMIT.max).optional(),
-    downloadHeartbeatTimeoutMs: milliseconds({ min: 1_000, max: 60 * 60_000 }).optional(),
-    providerCallTimeoutMs: milliseconds({ min: 1_000, max: 10 * 60_000 }).optional(),
-    startedBy: z.string().max(100).optional(),
-    // Checked apart (carried-status.ts), and only on a continue-as-new.
-    carried: z.unknown().optional(),
-    carriedDownload: z.unknown().optional(),
-  })
-  .refine((input) => input.audioId || input.taskId, { message: 'audioId or taskId is required', path: ['audioId'] });
+const conversionInput: Check<unknown> = (value, path, issues) => {
+  const before = issues.length;
+  inputFields(value, path, issues);
+  // Asked for only of an input that is otherwise right, as the API's schema does.
+  if (issues.length === before && isRecord(value) && !value.audioId && !value.taskId) issues.push({ path: [...path, 'audioId'], message: SOURCE_REQUIRED });
+  return value;
+};
 
 export type CheckedInput = { ok: true; input: ConversionInput } | { ok: false; error: string };
 
 /** The workflow's input, or one line naming every field that is wrong. */
 export function checkInput(value: unknown): CheckedInput {
-  const parsed = conversionInputSchema.safeParse(value);
-  return parsed.success ? { ok: true, input: value as ConversionInput } : { ok: false, error: describeIssues(parsed.error) };
-}
-
-/** `field: problem; field: problem`, each path joined with dots under `root` (the input itself when empty). */
-export function describeIssues(error: z.ZodError, root?: string): string {
-  return error.issues.map((issue) => `${[...(root ? [root] : []), ...issue.path].join('.') || '(input)'}: ${issue.message}`).join('; ');
+  const checked = runCheck(conversionInput, value);
+  return checked.ok ? { ok: true, input: value as ConversionInput } : checked;
 }

@@ -1,6 +1,6 @@
-import { callbackSchema } from '../provider/schemas';
 import type { ProviderCallback } from '../provider/types';
-import { describeIssues } from './input';
+import { readCallbackBody } from './callback-body';
+import { isRecord } from './json-checks';
 import type { MalformedCallback } from './messages';
 
 /**
@@ -16,14 +16,14 @@ const PREVIEW_CHARS = 1024;
 
 /**
  * A `providerCallback` signal: the receiver's normalized callback, or the provider's raw body
- * (`{"code":200,"data":{"task_id":…}}`) as someone may paste it. Both go through the provider's
- * tolerant schema, so they are held to the same rules as a callback that came over HTTP.
+ * (`{"code":200,"data":{"task_id":…}}`) as someone may paste it. Both are read by the rules a
+ * callback that came over HTTP is held to (./callback-body).
  */
 export function readCallbackSignal(value: unknown): ReadCallback {
   if (!isRecord(value)) return unreadable(value, '(signal): expected a callback object');
   const body = 'data' in value ? value : { code: value.code, msg: value.msg, data: { taskId: value.taskId, audioWavUrl: value.audioWavUrl } };
-  const parsed = callbackSchema.safeParse(body);
-  return parsed.success ? { ok: true, callback: parsed.data } : unreadable(value, describeIssues(parsed.error, 'signal'));
+  const read = readCallbackBody(body, 'signal');
+  return read.ok ? { ok: true, callback: read.value } : unreadable(value, read.error);
 }
 
 /**
@@ -51,8 +51,4 @@ function preview(value: unknown): string {
   } catch {
     return String(value).slice(0, PREVIEW_CHARS);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

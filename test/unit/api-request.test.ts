@@ -1,5 +1,5 @@
 import { startConversionRequest } from '../../src/conversions';
-import { conversionInputSchema } from '../../src/workflows/input';
+import { conversionInputSchema } from '../../src/conversions/input-schema';
 
 /**
  * The HTTP API's start request takes the workflow's input fields with durations in seconds; its
