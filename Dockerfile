@@ -5,6 +5,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/prune-output.js ./scripts/
 # The build id of Worker Versioning is <version>+<commit>; the image has no .git, so pass the commit:
 # docker build --build-arg GIT_COMMIT=$(git rev-parse --short=12 HEAD) . (else a hash of the code).
 ARG GIT_COMMIT

@@ -69,8 +69,8 @@ export default tseslint.config(
   // safe there (an allow-list), and anything else as types only, which leave no code behind.
   ...workflowSandboxRules(),
   {
-    // Plain CommonJS scripts that run before anything is built (npm test's pretest).
-    files: ['test/support/*.js'],
+    // Plain CommonJS scripts that run before anything is built (npm test's pretest), or on a build's output.
+    files: ['test/support/*.js', 'scripts/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-undef': 'off' },
   },
