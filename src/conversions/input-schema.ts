@@ -19,7 +19,7 @@ import {
 /** The provider's source ids, and conversion ids: one path segment, printable. */
 export const sourceId = z.string().min(SOURCE_ID.min).max(SOURCE_ID.max).regex(SOURCE_ID.regex, SOURCE_ID.message);
 
-const milliseconds = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
+const integerWithin = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
 
 /** The same bounds for callers that speak seconds: rounded to ms, a value in bounds stays in bounds. */
 export const secondsWithin = ({ min, max }: { min: number; max: number }) => z.number().min(min / 1000).max(max / 1000);
@@ -28,12 +28,12 @@ export const conversionInputSchema = z
   .object({
     taskId: sourceId.optional(),
     audioId: sourceId.optional(),
-    pollIntervalMs: milliseconds(POLL_INTERVAL_MS).optional(),
-    deadlineMs: milliseconds(DEADLINE_MS).optional(),
+    pollIntervalMs: integerWithin(POLL_INTERVAL_MS).optional(),
+    deadlineMs: integerWithin(DEADLINE_MS).optional(),
     confirmCallbacks: z.boolean().optional(),
-    historyEventLimit: milliseconds(HISTORY_EVENT_LIMIT).optional(),
-    downloadHeartbeatTimeoutMs: milliseconds(DOWNLOAD_HEARTBEAT_TIMEOUT_MS).optional(),
-    providerCallTimeoutMs: milliseconds(PROVIDER_CALL_TIMEOUT_MS).optional(),
+    historyEventLimit: integerWithin(HISTORY_EVENT_LIMIT).optional(),
+    downloadHeartbeatTimeoutMs: integerWithin(DOWNLOAD_HEARTBEAT_TIMEOUT_MS).optional(),
+    providerCallTimeoutMs: integerWithin(PROVIDER_CALL_TIMEOUT_MS).optional(),
     startedBy: z.string().max(STARTED_BY_MAX_CHARS).optional(),
     carried: z.unknown().optional(),
     carriedDownload: z.unknown().optional(),

@@ -1,5 +1,5 @@
 import type { ProviderCallback } from '../provider/types';
-import { httpUrl, object, runCheck, text, type Check } from './json-checks';
+import { describeIssues, httpUrl, object, runCheck, text, type Check } from './json-checks';
 
 /**
  * A provider callback body in any documented variant (`task_id` or `taskId`, the URL under either
@@ -21,31 +21,25 @@ const code: Check<number> = (value, path, issues) => {
   return 0;
 };
 
-const message: Check<string> = (value, path, issues) => (value === undefined || value === null ? '' : text()(value, path, issues));
+const anyText = text();
+const message: Check<string> = (value, path, issues) => (value === undefined || value === null ? '' : anyText(value, path, issues));
+const url = notGiven(httpUrl());
 
 const callbackBody = object({
   code,
   msg: message,
-  data: object({ task_id: notGiven(text()), taskId: notGiven(text()), audioWavUrl: notGiven(httpUrl()), audio_wav_url: notGiven(httpUrl()) }),
+  data: object({ task_id: notGiven(anyText), taskId: notGiven(anyText), audioWavUrl: url, audio_wav_url: url }),
 });
-
-const providerCallback: Check<ProviderCallback | undefined> = (value, path, issues) => {
-  const before = issues.length;
-  const body = callbackBody(value, path, issues);
-  if (issues.length > before) return undefined;
-  const taskId = body.data.task_id ?? body.data.taskId;
-  if (!taskId) {
-    issues.push({ path: [...path, 'data', 'task_id'], message: 'task_id is required' });
-    return undefined;
-  }
-  const callback: ProviderCallback = { taskId, code: body.code, msg: body.msg };
-  const url = body.data.audioWavUrl ?? body.data.audio_wav_url;
-  if (url) callback.audioWavUrl = url;
-  return callback;
-};
 
 /** The callback, or one line naming every field that is wrong, each under `root`. */
 export function readCallbackBody(value: unknown, root?: string): { ok: true; value: ProviderCallback } | { ok: false; error: string } {
-  const read = runCheck(providerCallback, value, root);
-  return read.ok ? { ok: true, value: read.value! } : read;
+  const read = runCheck(callbackBody, value, root);
+  if (!read.ok) return read;
+  const { code, msg, data } = read.value;
+  const taskId = data.task_id ?? data.taskId;
+  if (!taskId) return { ok: false, error: describeIssues([{ path: ['data', 'task_id'], message: 'task_id is required' }], root) };
+  const callback: ProviderCallback = { taskId, code, msg };
+  const audioWavUrl = data.audioWavUrl ?? data.audio_wav_url;
+  if (audioWavUrl) callback.audioWavUrl = audioWavUrl;
+  return { ok: true, value: callback };
 }

@@ -18,6 +18,9 @@ import { carriedDownloadSchema, carriedStatusSchema } from '../support/carried-s
 
 const RUNS = 3_000;
 
+/** `agrees` holds for every value `values` makes. */
+const holds = (values: fc.Arbitrary<unknown>, agrees: (value: unknown) => void) => fc.assert(fc.property(values, agrees), { numRuns: RUNS });
+
 const edgyNumber = fc.oneof(
   fc.constantFrom(0, -0, -1, 1, 19, 20, 999, 1_000, 4_999, 5_000, 5_000.5, 10_000, 10_001, 600_000, 600_001, 3_600_000, 3_600_001, 604_800_000, 604_800_001),
   fc.constantFrom(NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 53), 2 ** 53 - 1, 1e21),
@@ -52,12 +55,7 @@ describe('the workflow input: the same verdict as the API schema', () => {
     ['inputs near every bound', inputLike],
     ['anything at all', fc.anything()],
   ] as const)('%s', (_what, values) => {
-    fc.assert(
-      fc.property(values as fc.Arbitrary<unknown>, (value) => {
-        expect(checkInput(value).ok).toBe(conversionInputSchema.safeParse(value).success);
-      }),
-      { numRuns: RUNS },
-    );
+    holds(values as fc.Arbitrary<unknown>, (value) => expect(checkInput(value).ok).toBe(conversionInputSchema.safeParse(value).success));
   });
 });
 
@@ -95,15 +93,12 @@ describe('a callback signal: the same answer as the receiver schema', () => {
     ['callbacks in every documented variant and near them', callbackLike],
     ['anything at all', fc.anything()],
   ] as const)('%s', (_what, values) => {
-    fc.assert(
-      fc.property(values as fc.Arbitrary<unknown>, (value) => {
-        const ours = readCallbackBody(value);
-        const receiver = callbackSchema.safeParse(value);
-        expect(ours.ok).toBe(receiver.success);
-        if (ours.ok && receiver.success) expect(ours.value).toEqual(receiver.data);
-      }),
-      { numRuns: RUNS },
-    );
+    holds(values as fc.Arbitrary<unknown>, (value) => {
+      const ours = readCallbackBody(value);
+      const receiver = callbackSchema.safeParse(value);
+      expect(ours.ok).toBe(receiver.success);
+      if (ours.ok && receiver.success) expect(ours.value).toEqual(receiver.data);
+    });
   });
 });
 
@@ -178,41 +173,32 @@ describe('a carried state: the same verdict and the same state as its former sch
     ['states near every rule', overrides.map((o) => ({ ...base, ...o }))],
     ['anything at all', fc.anything()],
   ] as const)('%s', (_what, values) => {
-    fc.assert(
-      fc.property(values as fc.Arbitrary<unknown>, (carried) => {
-        const ours = checkCarried({ carried }, continued);
-        const former = carriedStatusSchema.safeParse(carried);
-        expect(ours.ok).toBe(former.success);
-        if (ours.ok && former.success) expect(ours.status).toEqual({ ...former.data, conversionId: continued.workflowId });
-      }),
-      { numRuns: RUNS },
-    );
+    holds(values as fc.Arbitrary<unknown>, (carried) => {
+      const ours = checkCarried({ carried }, continued);
+      const former = carriedStatusSchema.safeParse(carried);
+      expect(ours.ok).toBe(former.success);
+      if (ours.ok && former.success) expect(ours.status).toEqual({ ...former.data, conversionId: continued.workflowId });
+    });
   });
 
   test('a time, alone wrong or right', () => {
     const pad = (n: number, width: number) => String(n).padStart(width, '0');
     const dayLike = fc.tuple(fc.integer({ min: 0, max: 2_400 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(([y, m, d]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}T12:34:56Z`);
     const times = fc.oneof(instantLike, dayLike, fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string({ maxLength: 30 }));
-    fc.assert(
-      fc.property(times, (startedAt) => {
-        const carried = { ...base, startedAt };
-        expect(checkCarried({ carried }, continued).ok).toBe(carriedStatusSchema.safeParse(carried).success);
-      }),
-      { numRuns: RUNS },
-    );
+    holds(times, (startedAt) => {
+      const carried = { ...base, startedAt };
+      expect(checkCarried({ carried }, continued).ok).toBe(carriedStatusSchema.safeParse(carried).success);
+    });
   });
 
   test('a carried download', () => {
     // Absent, it is no download at all (tested with the carried state above).
     const downloads = fc.oneof(fc.record({ url: fc.oneof(urlLike, anyValue), resume: anyValue, extra: anyValue }, { requiredKeys: [] }), anyValue).filter((d) => d !== undefined);
-    fc.assert(
-      fc.property(downloads, (carriedDownload) => {
-        const ours = checkCarried({ carried: base, carriedDownload }, continued);
-        const former = carriedDownloadSchema.safeParse(carriedDownload);
-        expect(ours.ok).toBe(former.success);
-        if (ours.ok && former.success) expect(ours.download).toEqual(former.data);
-      }),
-      { numRuns: RUNS },
-    );
+    holds(downloads, (carriedDownload) => {
+      const ours = checkCarried({ carried: base, carriedDownload }, continued);
+      const former = carriedDownloadSchema.safeParse(carriedDownload);
+      expect(ours.ok).toBe(former.success);
+      if (ours.ok && former.success) expect(ours.download).toEqual(former.data);
+    });
   });
 });
